@@ -1,0 +1,227 @@
+"""The Python API: ``load``, ``validate`` and ``whatif``, returning plain objects.
+
+Data flows one way: source → loader → model → graph → flow engine → checks and KPIs →
+findings. Nothing here prints; the CLI owns output and exit codes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from twin.checks import Check, Hit, registry
+from twin.checks.topology import check_cycles
+from twin.contingency import sweep
+from twin.errors import UsageError
+from twin.findings import Finding
+from twin.flow import compile_network, cooling_utilization, evaluate, power_utilization
+from twin.graph import build_graph
+from twin.kpis import kpis
+from twin.loader import did_you_mean, load_tree
+from twin.model import Layout
+from twin.snapshot import Snapshot, over
+from twin.source import Limits, parse, read_bytes
+
+_PHYSICS_FAMILIES = ("power", "cooling", "resilience", "space")
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A layout file read and loaded: the model (``None`` if unreadable) and its L findings."""
+
+    file: str
+    layout: Layout | None
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What ``validate`` found for one layout: findings (sorted), KPIs, scenarios evaluated."""
+
+    file: str
+    findings: tuple[Finding, ...]
+    kpis: dict | None = None
+    scenarios: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "ok": self.ok,
+                "findings": [f.as_dict() for f in self.findings], "kpis": self.kpis,
+                "scenarios": self.scenarios}
+
+
+@dataclass(frozen=True, slots=True)
+class Overload:
+    """A component over its limit in a what-if: load and capacity in kW, utilization 0..1."""
+
+    component: str
+    kind: str
+    load_kw: float
+    capacity_kw: float
+    utilization: float
+    limit: float
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIf:
+    """One failure set: what is down, what is overloaded, and the KPIs after it."""
+
+    file: str
+    failed: tuple[str, ...]
+    down: tuple[str, ...] = ()
+    racks_down: tuple[str, ...] = ()
+    racks_without_cooling: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    overloaded: tuple[Overload, ...] = ()
+    kpis: dict | None = None
+    findings: tuple[Finding, ...] = field(default=())
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file, "failed": list(self.failed), "down": list(self.down),
+            "racks_down": list(self.racks_down),
+            "racks_without_cooling": [{"rack": r, "media": list(m)}
+                                      for r, m in self.racks_without_cooling],
+            "overloaded": [vars_of(o) for o in self.overloaded], "kpis": self.kpis,
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+def vars_of(obj) -> dict:
+    return {name: getattr(obj, name) for name in obj.__slots__}
+
+
+def _finding(check: Check, hit: Hit, layout: Layout) -> Finding:
+    loc = (layout.loc_of(hit.at) if hit.at else None) or layout.loc_of(hit.component or "")
+    line, col = (loc.line, loc.column) if loc else (1, 1)
+    return Finding(check.code, check.severity, hit.message, layout.file, line, col,
+                   hit.component, hit.scenario, hit.racks, check.name, hit.data)
+
+
+def load(path: str, *, limits: Limits = Limits()) -> Loaded:
+    """Read and load one layout file. Raises :class:`UsageError` when it cannot be read."""
+    data = read_bytes(path, limits)
+    checks = registry()
+    if data is None:
+        msg = (f"file is larger than {limits.max_bytes:,} bytes; raise the limit with "
+               "--max-bytes if this is intended")
+        return Loaded(path, None, (_problem_finding(checks["L001"], path, msg, 1, 1, None),))
+    return load_bytes(data, path, limits=limits)
+
+
+def load_bytes(data: bytes | str, file: str = "<layout>", *, limits: Limits = Limits()) -> Loaded:
+    """Load a layout from its text (handy in tests and notebooks)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    checks = registry()
+    tree, problems = parse(data, limits)
+    layout = None
+    if tree is not None:
+        layout, more = load_tree(tree, file)
+        problems = [*problems, *more]
+    findings = [_problem_finding(checks[p.code], file, p.message, p.line, p.column, p.key)
+                for p in problems]
+    return Loaded(file, layout, tuple(sorted(findings, key=Finding.sort_key)))
+
+
+def _problem_finding(check: Check, file, message, line, column, component) -> Finding:
+    return Finding(check.code, check.severity, message, file, line, column, component,
+                   name=check.name)
+
+
+def _loaded(layout) -> Loaded:
+    if isinstance(layout, Loaded):
+        return layout
+    if isinstance(layout, Layout):
+        return Loaded(layout.file, layout)
+    return load(str(layout))
+
+
+def snapshot(layout: Layout, *, contingency: int | None = None, progress=None,
+             with_sweep: bool = True) -> Snapshot:
+    """Compile and evaluate a clean layout (no L findings, no cycles)."""
+    k = layout.policy.contingency if contingency is None else contingency
+    net = compile_network(layout)
+    normal = evaluate(net)
+    result = sweep(net, normal, k, progress=progress) if with_sweep else None
+    return Snapshot(layout, build_graph(layout), net, normal, k, result)
+
+
+def validate(layout, *, contingency: int | None = None,
+             progress: Callable[[int, int], None] | None = None) -> Report:
+    """Run every check on a layout (a path, a :class:`Layout` or a :class:`Loaded`).
+
+    ``contingency`` overrides ``policy.contingency`` (0, 1 or 2); ``progress(done, total)``
+    is called during the contingency sweep.
+    """
+    if contingency is not None and contingency not in (0, 1, 2):
+        raise UsageError(f"--contingency must be 0, 1 or 2, not {contingency}")
+    loaded = _loaded(layout)
+    if loaded.findings or loaded.layout is None:
+        return Report(loaded.file, loaded.findings)
+    model = loaded.layout
+    checks = registry()
+    graph = build_graph(model)
+    cycle_hits = list(check_cycles(model, graph))
+    if cycle_hits:
+        findings = [_finding(checks["T001"], h, model) for h in cycle_hits]
+        findings += _run(checks, ("topology",), Snapshot(model, graph, None, None, 0), model)
+        return Report(model.file, tuple(sorted(findings, key=Finding.sort_key)))
+    snap = snapshot(model, contingency=contingency, progress=progress)
+    findings = _run(checks, ("topology", *_PHYSICS_FAMILIES), snap, model)
+    return Report(model.file, tuple(sorted(findings, key=Finding.sort_key)),
+                  kpis(snap.net, snap.normal), snap.sweep.scenarios)
+
+
+def _run(checks: dict[str, Check], families, snap, model) -> list[Finding]:
+    out = []
+    for check in checks.values():
+        if check.run is not None and check.family in families:
+            out.extend(_finding(check, hit, model) for hit in check.run(snap))
+    return out
+
+
+def whatif(layout, fail: Iterable[str]) -> WhatIf:
+    """Evaluate one failure set: components down, racks down, overloads, KPIs after."""
+    loaded = _loaded(layout)
+    if loaded.findings or loaded.layout is None:
+        return WhatIf(loaded.file, tuple(fail), findings=loaded.findings)
+    model = loaded.layout
+    graph = build_graph(model)
+    cycle_hits = list(check_cycles(model, graph))
+    if cycle_hits:
+        checks = registry()
+        return WhatIf(model.file, tuple(fail), findings=tuple(
+            _finding(checks["T001"], h, model) for h in cycle_hits))
+    fail = [f for f in fail if f]
+    known = [c.id for c in (*model.power, *model.cooling)]
+    for ident in fail:
+        if ident not in known:
+            raise UsageError(f"--fail: {ident!r} is not a power or cooling component of "
+                             f"{model.file}{did_you_mean(ident, known)}")
+    snap = snapshot(model, with_sweep=False)
+    net = snap.net
+    result = evaluate(net, fail)
+    policy = model.policy
+    down = [c.id for i, c in enumerate(model.power) if not result.power_live[i]]
+    down += [u.id for j, u in enumerate(model.cooling) if not result.cooling_effective[j]]
+    overloads = []
+    for i, c in enumerate(model.power):
+        u, limit = power_utilization(net, result, i), policy.failover_utilization_of(c.kind)
+        if over(u, limit):
+            overloads.append(Overload(c.id, c.kind, result.power_out_kw[i], c.capacity_kw, u, limit))
+    for j, c in enumerate(model.cooling):
+        u, limit = cooling_utilization(net, result, j), policy.failover_utilization_of(c.kind)
+        if u is not None and over(u, limit):
+            overloads.append(Overload(c.id, c.kind, result.cooling_heat_kw[j], c.capacity_kw, u,
+                                      limit))
+    return WhatIf(
+        model.file, result.failed, tuple(down),
+        tuple(r for r, up in zip(net.rack_ids, result.rack_up) if not up),
+        tuple((r, m) for r, m in zip(net.rack_ids, result.rack_lost_media) if m),
+        tuple(overloads), kpis(net, result))

@@ -1,0 +1,46 @@
+"""The check registry: every code twin reports, with its name, severity and summary.
+
+Like yamllint's rules, each check is a generator of :class:`Hit` that never prints;
+the runner stamps each hit with the check's code, severity and the source location,
+so a check cannot get its own identity wrong. Codes are never renumbered.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a check found: the component it is about, the message, and its context.
+
+    ``at`` names where to point (an id, or ``"id.field"``); by default the component.
+    """
+
+    component: str | None
+    message: str
+    scenario: tuple[str, ...] = ()
+    racks: tuple[str, ...] = ()
+    at: str | None = None
+    data: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One check: code, kebab name, severity, family, one-line summary and its function."""
+
+    code: str
+    name: str
+    severity: str
+    family: str
+    summary: str
+    run: Callable[..., Iterator[Hit]] | None = None
+
+
+def registry() -> dict[str, Check]:
+    """All checks by code, in code order (explicit, not discovered)."""
+    from twin.checks import cooling, layout, power, resilience, space, topology
+
+    checks = (*layout.CHECKS, *topology.CHECKS, *power.CHECKS, *cooling.CHECKS,
+              *resilience.CHECKS, *space.CHECKS)
+    return {c.code: c for c in sorted(checks, key=lambda c: c.code)}

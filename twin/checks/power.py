@@ -1,0 +1,51 @@
+"""P checks: the power chain in normal operation (load limits, battery, fuel)."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from twin.checks import Check, Hit
+from twin.snapshot import over
+
+
+def check_over_limit(s) -> Iterator[Hit]:
+    """P001: output load above ``max_utilization`` × capacity in normal operation."""
+    policy = s.layout.policy
+    for i, c in enumerate(s.layout.power):
+        load, limit = s.normal.power_out_kw[i], policy.max_utilization_of(c.kind)
+        if over(load, limit * c.capacity_kw):
+            yield Hit(c.id, f"{c.kind} {c.id} carries {load:,.1f} kW of {c.capacity_kw:,.1f} kW "
+                      f"({load / c.capacity_kw:.1%}), over its {limit:.0%} limit in normal operation",
+                      data=(("load_kw", load), ("capacity_kw", c.capacity_kw), ("limit", limit)))
+
+
+def check_battery(s) -> Iterator[Hit]:
+    """P003: UPS runtime ``battery_min × capacity / load`` below ``min_battery_min``."""
+    need = s.layout.policy.min_battery_min
+    for i, c in enumerate(s.layout.power):
+        load = s.normal.power_out_kw[i]
+        if c.kind != "ups" or c.battery_min is None or load <= 0.0:
+            continue
+        runtime = c.battery_min * c.capacity_kw / load
+        if over(need, runtime):
+            yield Hit(c.id, f"ups {c.id} runs {runtime:.1f} min on battery at its {load:,.1f} kW "
+                      f"load, below the {need:g} min policy.min_battery_min",
+                      at=f"{c.id}.battery_min", data=(("runtime_min", runtime),))
+
+
+def check_fuel(s) -> Iterator[Hit]:
+    """P004: generator ``fuel_h`` below ``min_fuel_h``."""
+    need = s.layout.policy.min_fuel_h
+    for c in s.layout.power:
+        if c.kind == "generator" and c.fuel_h is not None and over(need, c.fuel_h):
+            yield Hit(c.id, f"generator {c.id} has {c.fuel_h:g} h of fuel at full load, below the "
+                      f"{need:g} h policy.min_fuel_h", at=f"{c.id}.fuel_h")
+
+
+_F = "power"
+CHECKS = (
+    Check("P001", "power-over-limit", "error", _F,
+          "power component over its limit in normal operation", check_over_limit),
+    Check("P003", "battery-runtime-short", "error", _F,
+          "UPS runtime at its load below `min_battery_min`", check_battery),
+    Check("P004", "fuel-short", "error", _F, "generator `fuel_h` below `min_fuel_h`", check_fuel),
+)

@@ -1,0 +1,489 @@
+"""Turn a parsed layout tree into the immutable model, reporting L002-L009 with fix hints."""
+from __future__ import annotations
+
+import difflib
+import math
+
+from twin import schema
+from twin.catalog import builtin_rack_types
+from twin.model import (
+    AIR_UNIT_KINDS, COOLING_KINDS, DEFAULT_EFFICIENCY, DEFAULT_MAX_UTILIZATION,
+    LIQUID_UNIT_KINDS, POWER_KINDS, RACK_FACING_KINDS, RACK_TYPE_FIELDS, SOURCE_KINDS,
+    CoolingComponent, Hall, Layout, Loc, Policy, PowerComponent, Rack, RackType, Site,
+)
+from twin.source import Problem, YEntry, YMap, YScalar, YSeq, is_number
+
+SUPPORTED_VERSIONS = (1,)
+_MISSING = object()
+
+
+def did_you_mean(word: str, known) -> str:
+    """`` (did you mean 'x'?)`` for the closest known word, or an empty string."""
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _scalar_text(node) -> str:
+    if isinstance(node, YScalar):
+        return node.text
+    return "a list" if isinstance(node, YSeq) else "a mapping"
+
+
+class _Loader:
+    def __init__(self, tree: YMap, file: str, problems: list[Problem]):
+        self.tree = tree
+        self.file = file
+        self.problems = problems
+        self.locs: dict[str, Loc] = {}
+        self.sort_of: dict[str, str] = {}  # id -> power/cooling/rack/hall
+        self.kind_of: dict[str, str] = {}
+        self.pending_refs: list[tuple[str, str, YScalar, str]] = []  # owner, field, node, wants
+
+    # -- helpers -------------------------------------------------------------------
+    def problem(self, code: str, message: str, at, component: str | None = None) -> None:
+        line, col = (at.line, at.column) if at is not None else (1, 1)
+        self.problems.append(Problem(code, message, line, col, component))
+
+    def loc(self, at) -> Loc:
+        return Loc(self.file, at.line, at.column)
+
+    def mapping(self, entry: YEntry, what: str, owner: str | None = None) -> YMap | None:
+        if isinstance(entry.value, YMap):
+            return entry.value
+        if isinstance(entry.value, YScalar) and entry.value.value is None:
+            return YMap({}, entry.line, entry.column)  # `power:` left empty
+        self.problem("L004", f"{what} must be a mapping, not {_scalar_text(entry.value)}",
+                     entry, owner)
+        return None
+
+    def unknown_keys(self, node: YMap, allowed, owner: str | None, where: str) -> None:
+        for key, entry in node.entries.items():
+            if key not in allowed:
+                self.problem("L002", f"unknown key {key!r} in {where}"
+                             f"{did_you_mean(key, allowed)}", entry, owner)
+
+    def value(self, node: YMap, key: str, spec: schema.Field, owner: str | None, where: str):
+        """The field's checked Python value, ``None`` when absent, ``_MISSING`` when bad."""
+        entry = node.entries.get(key)
+        if entry is None:
+            return None
+        raw = entry.value
+        label = f"{where}: {key}"
+        if spec.type in ("number", "int"):
+            v = raw.value if isinstance(raw, YScalar) else None
+            if not isinstance(raw, YScalar) or not is_number(v):
+                shown = _scalar_text(raw)
+                why = "not a finite number" if isinstance(v, float) else "not a number"
+                self.problem("L004", f"{label} is {shown!r}: {why}", entry, owner)
+                return _MISSING
+            if spec.type == "int" and not (isinstance(v, int) or float(v).is_integer()):
+                self.problem("L004", f"{label} is {raw.text}: must be a whole number", entry, owner)
+                return _MISSING
+            if not self.in_bounds(float(v), spec):
+                self.problem("L004", f"{label} is {raw.text}: must be {spec.bounds_text()}",
+                             entry, owner)
+                return _MISSING
+            return int(v) if spec.type == "int" else float(v)
+        if spec.type == "bool":
+            if isinstance(raw, YScalar) and isinstance(raw.value, bool):
+                return raw.value
+            self.problem("L004", f"{label} is {_scalar_text(raw)!r}: must be true or false",
+                         entry, owner)
+            return _MISSING
+        if spec.type == "choice":
+            if isinstance(raw, YScalar) and raw.value in spec.choices and not isinstance(raw.value, bool):
+                return raw.value
+            choices = ", ".join(str(c) for c in spec.choices)
+            text = _scalar_text(raw)
+            self.problem("L004", f"{label} is {text!r}: must be one of {choices}"
+                         f"{did_you_mean(text, [str(c) for c in spec.choices])}", entry, owner)
+            return _MISSING
+        if spec.type in ("str", "id"):
+            if isinstance(raw, YScalar) and raw.value is not None:
+                return raw.text
+            self.problem("L004", f"{label} must be text, not {_scalar_text(raw)}", entry, owner)
+            return _MISSING
+        if spec.type == "ids":
+            items = raw.items if isinstance(raw, YSeq) else [raw]
+            out = []
+            for item in items:
+                if not isinstance(item, YScalar) or item.value is None:
+                    self.problem("L004", f"{label} must be an id or a list of ids, not "
+                                 f"{_scalar_text(item)}", item, owner)
+                    return _MISSING
+                out.append(item)
+            return out
+        raise AssertionError(spec.type)
+
+    @staticmethod
+    def in_bounds(v: float, spec: schema.Field) -> bool:
+        if spec.low is not None and (v < spec.low or (spec.low_open and v == spec.low)):
+            return False
+        if spec.high is not None and (v > spec.high or (spec.high_open and v == spec.high)):
+            return False
+        return True
+
+    def fields(self, node: YMap, table: dict, owner: str | None, where: str, skip=()) -> dict:
+        """Read every known key of ``node``; report unknown keys. Bad values are dropped."""
+        self.unknown_keys(node, table, owner, where)
+        if owner is not None:
+            for key, entry in node.entries.items():
+                self.locs.setdefault(f"{owner}.{key}", self.loc(entry))
+        out = {}
+        for key in node.entries:
+            if key in table and key not in skip:
+                v = self.value(node, key, table[key], owner, where)
+                if v is not _MISSING and v is not None:
+                    out[key] = v
+        return out
+
+    def register(self, entry: YEntry, sort: str) -> bool:
+        ident = entry.key
+        if ident in self.sort_of:
+            first = self.locs[ident]
+            self.problem("L005", f"duplicate id {ident!r}: already used by a {self.sort_of[ident]} "
+                         f"at line {first.line}; ids are unique across the file", entry, ident)
+            return False
+        self.sort_of[ident] = sort
+        self.locs[ident] = self.loc(entry)
+        return True
+
+    def refs(self, owner: str, field: str, nodes, wants: str) -> tuple[str, ...]:
+        for node in nodes:
+            self.pending_refs.append((owner, field, node, wants))
+        return tuple(node.text for node in nodes)
+
+    # -- sections ------------------------------------------------------------------
+    def load(self) -> Layout:
+        root = self.tree
+        self.unknown_keys(root, schema.TOP_FIELDS, None, "the layout")
+        self.version_ok = self.check_version(root)
+        site = self.site(root.entries.get("site"))
+        policy = self.policy(root.entries.get("policy"))
+        rack_types = self.catalog(root.entries.get("catalog"))
+        power = self.section(root.entries.get("power"), "power", self.power_component, policy)
+        cooling = self.section(root.entries.get("cooling"), "cooling", self.cooling_component, policy)
+        halls = self.section(root.entries.get("space"), "hall", self.hall, policy)
+        types = {**builtin_rack_types(), **{t.name: t for t in rack_types}}
+        self.hall_rows = {h.id: dict(h.rows) for h in halls}
+        racks = self.section(root.entries.get("racks"), "rack", self.rack, types)
+        self.resolve_refs()
+        return Layout(self.file, 1, site, policy, tuple(rack_types), tuple(power),
+                      tuple(cooling), tuple(halls), tuple(racks), tuple(self.locs.items()))
+
+    def check_version(self, root: YMap) -> bool:
+        entry = root.entries.get("twin")
+        if entry is None:
+            self.problem("L009", "missing `twin: 1` (the layout format version) at the top of "
+                         "the file", root)
+            return False
+        raw = entry.value
+        if not (isinstance(raw, YScalar) and is_number(raw.value) and raw.value in SUPPORTED_VERSIONS
+                and not isinstance(raw.value, float)):
+            self.problem("L009", f"twin: {_scalar_text(raw)} is not a supported format version; "
+                         "this twin reads version 1 (write `twin: 1`)", entry)
+            return False
+        return True
+
+    def site(self, entry: YEntry | None) -> Site:
+        if entry is None:
+            return Site()
+        node = self.mapping(entry, "site")
+        if node is None:
+            return Site()
+        return Site(**self.fields(node, schema.SITE_FIELDS, None, "site"))
+
+    def policy(self, entry: YEntry | None) -> Policy:
+        if entry is None:
+            return Policy()
+        node = self.mapping(entry, "policy")
+        if node is None:
+            return Policy()
+        simple = {k: v for k, v in schema.POLICY_FIELDS.items()
+                  if v.type not in ("limits", "pair")}
+        values = self.fields(node, {**schema.POLICY_FIELDS, **simple}, None, "policy",
+                             skip=("max_utilization", "failover_utilization", "inlet_c"))
+        values.pop("notes", None)
+        kwargs = dict(values)
+        if "max_utilization" in node.entries:
+            given = self.limits(node.entries["max_utilization"], "policy.max_utilization", False)
+            kwargs["max_utilization"] = tuple({**DEFAULT_MAX_UTILIZATION, **given}.items())
+        if "failover_utilization" in node.entries:
+            given = self.limits(node.entries["failover_utilization"],
+                                "policy.failover_utilization", True)
+            base = dict(Policy().failover_utilization)
+            kwargs["failover_utilization"] = tuple({**base, **given}.items())
+        if "inlet_c" in node.entries:
+            pair = self.pair(node.entries["inlet_c"])
+            if pair is not None:
+                kwargs["inlet_c"] = pair
+        return Policy(**kwargs)
+
+    def limits(self, entry: YEntry, label: str, number_ok: bool) -> dict[str, float]:
+        spec = schema.fraction("utilization limit", open_low=True)
+        raw = entry.value
+        if number_ok and isinstance(raw, YScalar):
+            holder = YMap({"all": entry}, entry.line, entry.column)
+            v = self.value(holder, "all", spec, None, label.rsplit(".", 1)[0])
+            return {} if v is _MISSING or v is None else {k: v for k in schema.ALL_KINDS}
+        node = self.mapping(entry, label)
+        if node is None:
+            return {}
+        out = {}
+        for kind, item in node.entries.items():
+            if kind not in schema.ALL_KINDS:
+                self.problem("L007", f"unknown kind {kind!r} in {label}"
+                             f"{did_you_mean(kind, schema.ALL_KINDS)}", item)
+                continue
+            v = self.value(node, kind, spec, None, label)
+            if v is not _MISSING and v is not None:
+                out[kind] = v
+        return out
+
+    def pair(self, entry: YEntry) -> tuple[float, float] | None:
+        raw = entry.value
+        if (isinstance(raw, YSeq) and len(raw.items) == 2
+                and all(isinstance(i, YScalar) and is_number(i.value) for i in raw.items)):
+            lo, hi = (float(i.value) for i in raw.items)
+            if lo <= hi:
+                return lo, hi
+        self.problem("L004", "policy: inlet_c must be [low, high] in °C with low <= high, "
+                     "e.g. [18, 27]", entry)
+        return None
+
+    def catalog(self, entry: YEntry | None) -> list[RackType]:
+        if entry is None:
+            return []
+        node = self.mapping(entry, "catalog")
+        if node is None:
+            return []
+        self.unknown_keys(node, schema.CATALOG_FIELDS, None, "catalog")
+        types_entry = node.entries.get("rack_types")
+        if types_entry is None:
+            return []
+        types_node = self.mapping(types_entry, "catalog.rack_types")
+        if types_node is None:
+            return []
+        out = []
+        for name, item in types_node.entries.items():
+            body = self.mapping(item, f"rack type {name!r}", name)
+            if body is None:
+                continue
+            values = self.fields(body, schema.CATALOG_ENTRY_FIELDS, name, f"rack type {name!r}")
+            values.pop("notes", None)
+            out.append(RackType(name=name, loc=self.loc(item), **values))
+        return out
+
+    def section(self, entry: YEntry | None, sort: str, build, extra) -> list:
+        if entry is None:
+            return []
+        node = self.mapping(entry, entry.key)
+        if node is None:
+            return []
+        out = []
+        for ident, item in node.entries.items():
+            if not self.register(item, sort):
+                continue
+            body = self.mapping(item, f"{sort} {ident!r}", ident)
+            if body is None:
+                continue
+            built = build(ident, item, body, extra)
+            if built is not None:
+                out.append(built)
+        return out
+
+    def kind(self, ident: str, item: YEntry, body: YMap, kinds) -> str | None:
+        entry = body.entries.get("kind")
+        if entry is None:
+            self.problem("L003", f"{ident}: `kind` is missing (one of {', '.join(kinds)})", item, ident)
+            return None
+        text = _scalar_text(entry.value)
+        if not (isinstance(entry.value, YScalar) and text in kinds):
+            hint = did_you_mean(text, kinds)
+            if text in (COOLING_KINDS if kinds is POWER_KINDS else POWER_KINDS):
+                hint = f" ({text!r} belongs in the other section)"
+            self.problem("L007", f"{ident}: unknown kind {text!r}{hint}", entry, ident)
+            return None
+        self.kind_of[ident] = text
+        return text
+
+    def capacity(self, ident, item, values, policy: Policy, required: bool) -> float | None:
+        if "capacity_kw" in values:
+            return values["capacity_kw"]
+        if "rating_kva" in values:
+            return values["rating_kva"] * policy.power_factor
+        if "rating_a" in values:
+            if "voltage_v" not in values:
+                self.problem("L003", f"{ident}: rating_a needs voltage_v (and phases, 3 by "
+                             "default) to give a capacity", item, ident)
+                return None
+            phases = values.get("phases", 3)
+            va = values["voltage_v"] * values["rating_a"]
+            if phases == 3:
+                return math.sqrt(3) * va * policy.power_factor / 1000.0
+            if phases == 1:
+                return va * policy.power_factor / 1000.0
+            return va / 1000.0
+        if required:
+            self.problem("L003", f"{ident}: no capacity: give capacity_kw, rating_kva, or "
+                         "rating_a with voltage_v", item, ident)
+        return None
+
+    def power_component(self, ident, item, body, policy: Policy):
+        kind = self.kind(ident, item, body, POWER_KINDS)
+        if kind is None:
+            self.unknown_keys(body, {"kind", "notes"} | set(schema.POWER_FIELDS["switchgear"]),
+                              ident, ident)
+            return None
+        table = schema.POWER_FIELDS[kind]
+        where = f"{kind} {ident!r}"
+        values = self.fields(body, table, ident, where, skip=("kind", "from"))
+        if "from" in body.entries and "from" in table:
+            nodes = self.value(body, "from", table["from"], ident, where)
+            sources = () if nodes is _MISSING else self.refs(ident, "from", nodes, "power")
+        else:
+            sources = ()
+        written = any(k in body.entries for k in ("capacity_kw", "rating_kva", "rating_a"))
+        capacity = self.capacity(ident, item, values, policy, required=not written)
+        if capacity is None:
+            return None
+        if kind not in SOURCE_KINDS and not sources and "from" not in body.entries:
+            self.problem("L003", f"{ident}: a {kind} needs `from:` (its upstream power "
+                         "component)", item, ident)
+        return PowerComponent(
+            id=ident, kind=kind, capacity_kw=capacity,
+            efficiency=values.get("efficiency", DEFAULT_EFFICIENCY.get(kind, 1.0)),
+            sources=sources, mode=values.get("mode", "transfer"),
+            failable=values.get("failable", True), battery_min=values.get("battery_min"),
+            fuel_h=values.get("fuel_h"), loc=self.loc(item))
+
+    def cooling_component(self, ident, item, body, policy: Policy):
+        kind = self.kind(ident, item, body, COOLING_KINDS)
+        if kind is None:
+            self.unknown_keys(body, set(schema.COOLING_FIELDS["cdu"]) | {"cop"}, ident, ident)
+            return None
+        table = schema.COOLING_FIELDS[kind]
+        where = f"{kind} {ident!r}"
+        values = self.fields(body, table, ident, where, skip=("kind", "power", "to"))
+        links = {}
+        for field, wants in (("power", "power"), ("to", "cooling")):
+            if field in body.entries:
+                nodes = self.value(body, field, table[field], ident, where)
+                links[field] = () if nodes is _MISSING else self.refs(ident, field, nodes, wants)
+        capacity = values.get("capacity_kw")
+        if capacity is None and "capacity_kw" not in body.entries:
+            if kind != "loop":
+                self.problem("L003", f"{ident}: a {kind} needs capacity_kw (kW of heat)", item, ident)
+                return None
+            if values.get("power_kw"):
+                self.problem("L003", f"{ident}: power_kw on a loop needs capacity_kw, since "
+                             "draw is power_kw × load / capacity_kw", item, ident)
+                return None
+        elif capacity is None:
+            return None
+        return CoolingComponent(
+            id=ident, kind=kind, capacity_kw=capacity, power_kw=values.get("power_kw", 0.0),
+            cop=values.get("cop", 6.0 if kind == "chiller" else None),
+            flow_lpm=values.get("flow_lpm"), supply_c=values.get("supply_c"),
+            power=links.get("power", ()), to=links.get("to", ()),
+            failable=values.get("failable", True), loc=self.loc(item))
+
+    def hall(self, ident, item, body, policy):
+        values = self.fields(body, schema.HALL_FIELDS, ident, f"hall {ident!r}", skip=("rows",))
+        rows: list[tuple[str, int]] = []
+        if "rows" in body.entries:
+            rows_node = self.mapping(body.entries["rows"], f"hall {ident!r}: rows", ident)
+            spec = schema.Field("int", 1)
+            for row, _entry in (rows_node.entries.items() if rows_node else ()):
+                n = self.value(rows_node, row, spec, ident, f"hall {ident!r} row")
+                if n is not _MISSING and n is not None:
+                    rows.append((row, n))
+        return Hall(id=ident, area_m2=values.get("area_m2"), floor_kg_m2=values.get("floor_kg_m2"),
+                    rows=tuple(rows), loc=self.loc(item))
+
+    def rack(self, ident, item, body, types: dict[str, RackType]):
+        where = f"rack {ident!r}"
+        values = self.fields(body, schema.RACK_FIELDS, ident, where, skip=("power", "cooling"))
+        links = {}
+        for field, wants in (("power", "power"), ("cooling", "rack-facing")):
+            if field in body.entries:
+                nodes = self.value(body, field, schema.RACK_FIELDS[field], ident, where)
+                links[field] = () if nodes is _MISSING else self.refs(ident, field, nodes, wants)
+        resolved: dict = {}
+        type_name = values.get("type")
+        if type_name is not None:
+            rack_type = types.get(type_name)
+            if rack_type is None:
+                self.problem("L007", f"{ident}: unknown rack type {type_name!r}"
+                             f"{did_you_mean(type_name, types)}; `twin catalog` lists the "
+                             "built-in types", body.entries["type"], ident)
+                return None
+            resolved = {f: getattr(rack_type, f) for f in RACK_TYPE_FIELDS
+                        if getattr(rack_type, f) is not None}
+        resolved.update({f: values[f] for f in RACK_TYPE_FIELDS if f in values})
+        if "it_kw" not in resolved:
+            if "it_kw" not in body.entries and type_name is None:
+                self.problem("L003", f"{ident}: give `type` (a rack type) or `it_kw`", item, ident)
+            return None
+        place = [k for k in ("hall", "row", "pos") if k in body.entries]
+        if place and len(place) < 3:
+            missing = [k for k in ("hall", "row", "pos") if k not in body.entries]
+            self.problem("L003", f"{ident}: `hall`, `row` and `pos` go together; missing "
+                         f"{', '.join(missing)}", item, ident)
+        elif place and "hall" in values and "row" in values:
+            self.check_place(ident, body, values)
+        feeds = links.get("power", ())
+        min_feeds = values.get("min_feeds", 1)
+        if feeds and min_feeds > len(feeds):
+            self.problem("L004", f"{ident}: min_feeds is {min_feeds} but the rack lists only "
+                         f"{len(feeds)} feed(s)", body.entries["min_feeds"], ident)
+        return Rack(
+            id=ident, type=type_name, power=feeds, min_feeds=min_feeds,
+            cooling=links.get("cooling", ()),
+            hall=values.get("hall") if len(place) == 3 else None,
+            row=values.get("row") if len(place) == 3 else None,
+            pos=values.get("pos") if len(place) == 3 else None,
+            contingency=values.get("contingency"), loc=self.loc(item), **resolved)
+
+    def check_place(self, ident, body, values) -> None:
+        hall = values["hall"]
+        entry = body.entries["hall"]
+        if hall not in self.hall_rows:
+            self.problem("L006", f"{ident}: hall {hall!r} does not exist"
+                         f"{did_you_mean(hall, self.hall_rows)}", entry.value, ident)
+            return
+        row = values["row"]
+        if row not in self.hall_rows[hall]:
+            self.problem("L006", f"{ident}: hall {hall!r} has no row {row!r}"
+                         f"{did_you_mean(row, self.hall_rows[hall])}", body.entries["row"].value, ident)
+
+    def resolve_refs(self) -> None:
+        """Check every reference once all ids are known (L006 missing, L008 wrong sort)."""
+        for owner, field, node, wants in self.pending_refs:
+            target = node.text
+            sort = self.sort_of.get(target)
+            if sort is None:
+                pool = [i for i, s in self.sort_of.items()
+                        if s == ("power" if wants == "power" else "cooling")]
+                self.problem("L006", f"{owner}: {field}: {target!r} does not exist"
+                             f"{did_you_mean(target, pool)}", node, owner)
+                continue
+            if target == owner and field in ("from", "to"):
+                continue  # a self-loop is a cycle, reported as T001
+            kind = self.kind_of.get(target, sort)
+            ok = sort == wants or (wants == "rack-facing" and kind in RACK_FACING_KINDS)
+            if not ok:
+                wanted = {"power": "a power component", "cooling": "a cooling component",
+                          "rack-facing": f"a rack-facing cooling unit ({', '.join(RACK_FACING_KINDS)})"}
+                self.problem("L008", f"{owner}: {field}: {target!r} is a {kind}, but {field} "
+                             f"takes {wanted[wants]}", node, owner)
+
+
+def load_tree(tree: YMap, file: str) -> tuple[Layout, list[Problem]]:
+    """Build the model from a parsed tree; returns the layout and the L problems found."""
+    problems: list[Problem] = []
+    layout = _Loader(tree, file, problems).load()
+    return layout, problems
+
+
+__all__ = ["load_tree", "did_you_mean", "LIQUID_UNIT_KINDS", "AIR_UNIT_KINDS"]

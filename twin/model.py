@@ -1,0 +1,209 @@
+"""Typed, immutable model of a layout: what the loader builds and every later stage reads."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Power kinds that produce power (efficiency 1, no upstream).
+SOURCE_KINDS = ("utility", "generator")
+#: Power kinds that pass power on from their ``from:`` sources.
+DISTRIBUTION_KINDS = ("transformer", "switchgear", "ups", "pdu", "rpp", "busway", "panel")
+POWER_KINDS = SOURCE_KINDS + DISTRIBUTION_KINDS
+
+LIQUID_UNIT_KINDS = ("cdu",)
+AIR_UNIT_KINDS = ("crah", "fan-wall", "in-row", "rdhx")
+RACK_FACING_KINDS = LIQUID_UNIT_KINDS + AIR_UNIT_KINDS
+REJECTION_KINDS = ("chiller", "dry-cooler", "cooling-tower")
+COOLING_KINDS = RACK_FACING_KINDS + ("loop",) + REJECTION_KINDS
+
+#: Default normal-operation utilization limit per kind (SPEC section 6).
+DEFAULT_MAX_UTILIZATION = {
+    **{kind: 1.0 for kind in POWER_KINDS + COOLING_KINDS},
+    **{kind: 0.8 for kind in ("switchgear", "pdu", "rpp", "busway", "panel")},
+}
+
+DEFAULT_EFFICIENCY = {"transformer": 0.985, "ups": 0.96}
+
+
+@dataclass(frozen=True, slots=True)
+class Loc:
+    """Where something was written: file and 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Site-wide facts: name, energy price (USD/MWh), design ambient (°C)."""
+
+    name: str | None = None
+    electricity_usd_per_mwh: float | None = None
+    design_ambient_c: float | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Limits the checks use (SPEC section 6); utilization maps are (kind, fraction) pairs."""
+
+    contingency: int = 1
+    max_utilization: tuple[tuple[str, float], ...] = tuple(DEFAULT_MAX_UTILIZATION.items())
+    failover_utilization: tuple[tuple[str, float], ...] = tuple(
+        (kind, 1.0) for kind in POWER_KINDS + COOLING_KINDS
+    )
+    power_factor: float = 1.0
+    inlet_c: tuple[float, float] = (18.0, 27.0)
+    min_battery_min: float = 5.0
+    min_fuel_h: float = 12.0
+
+    def max_utilization_of(self, kind: str) -> float:
+        """Normal-operation limit for ``kind`` as a fraction of capacity."""
+        return dict(self.max_utilization).get(kind, 1.0)
+
+    def failover_utilization_of(self, kind: str) -> float:
+        """Limit for ``kind`` while components have failed, as a fraction of capacity."""
+        return dict(self.failover_utilization).get(kind, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class RackType:
+    """Equipment description of a rack; ``None`` means "not given" (defaults apply later).
+
+    ``status`` is ``shipping`` or ``announced`` (figures from announcements, not datasheets);
+    ``source`` cites where the figures come from.
+    """
+
+    name: str
+    it_kw: float | None = None
+    liquid_fraction: float | None = None
+    weight_kg: float | None = None
+    footprint_m2: float | None = None
+    flow_lpm_per_kw: float | None = None
+    max_supply_c: float | None = None
+    max_inlet_c: float | None = None
+    tokens_per_s: float | None = None
+    description: str = ""
+    status: str = "shipping"
+    source: str = ""
+    loc: Loc | None = None
+
+
+#: Fields a rack type describes, in SPEC order (``it_kw`` to ``tokens_per_s``).
+RACK_TYPE_FIELDS = (
+    "it_kw", "liquid_fraction", "weight_kg", "footprint_m2", "flow_lpm_per_kw",
+    "max_supply_c", "max_inlet_c", "tokens_per_s",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PowerComponent:
+    """A power source or distribution component; capacity in kW of output."""
+
+    id: str
+    kind: str
+    capacity_kw: float
+    efficiency: float = 1.0
+    sources: tuple[str, ...] = ()
+    mode: str = "transfer"
+    failable: bool = True
+    battery_min: float | None = None
+    fuel_h: float | None = None
+    loc: Loc | None = None
+
+    @property
+    def is_source(self) -> bool:
+        return self.kind in SOURCE_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class CoolingComponent:
+    """A cooling unit, loop or heat-rejection plant; capacity in kW of heat."""
+
+    id: str
+    kind: str
+    capacity_kw: float | None
+    power_kw: float = 0.0
+    cop: float | None = None
+    flow_lpm: float | None = None
+    supply_c: float | None = None
+    power: tuple[str, ...] = ()
+    to: tuple[str, ...] = ()
+    failable: bool = True
+    loc: Loc | None = None
+
+    @property
+    def medium(self) -> str | None:
+        """``liquid`` for CDUs, ``air`` for air units, ``None`` for loops and plant."""
+        if self.kind in LIQUID_UNIT_KINDS:
+            return "liquid"
+        if self.kind in AIR_UNIT_KINDS:
+            return "air"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Rack:
+    """A rack with its type's figures resolved and defaults applied."""
+
+    id: str
+    it_kw: float
+    type: str | None = None
+    liquid_fraction: float = 0.0
+    weight_kg: float = 0.0
+    footprint_m2: float = 0.72
+    flow_lpm_per_kw: float = 1.5
+    max_supply_c: float | None = None
+    max_inlet_c: float | None = None
+    tokens_per_s: float | None = None
+    power: tuple[str, ...] = ()
+    min_feeds: int = 1
+    cooling: tuple[str, ...] = ()
+    hall: str | None = None
+    row: str | None = None
+    pos: int | None = None
+    contingency: int | None = None
+    loc: Loc | None = None
+
+    @property
+    def liquid_kw(self) -> float:
+        return self.it_kw * self.liquid_fraction
+
+    @property
+    def air_kw(self) -> float:
+        return self.it_kw * (1.0 - self.liquid_fraction)
+
+
+@dataclass(frozen=True, slots=True)
+class Hall:
+    """A data hall: area (m²), floor rating (kg/m²) and rows as (row, positions) pairs."""
+
+    id: str
+    area_m2: float | None = None
+    floor_kg_m2: float | None = None
+    rows: tuple[tuple[str, int], ...] = ()
+    loc: Loc | None = None
+
+    def positions_of(self, row: str) -> int | None:
+        return dict(self.rows).get(row)
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """One loaded layout file."""
+
+    file: str
+    version: int = 1
+    site: Site = field(default_factory=Site)
+    policy: Policy = field(default_factory=Policy)
+    rack_types: tuple[RackType, ...] = ()
+    power: tuple[PowerComponent, ...] = ()
+    cooling: tuple[CoolingComponent, ...] = ()
+    halls: tuple[Hall, ...] = ()
+    racks: tuple[Rack, ...] = ()
+    #: Location of each id's key and of each (id, field) key, for findings.
+    locs: tuple[tuple[str, Loc], ...] = ()
+
+    def loc_of(self, key: str) -> Loc | None:
+        """Location of an id (``"ups-a"``) or a field (``"ups-a.capacity_kw"``)."""
+        return dict(self.locs).get(key)

@@ -1,0 +1,35 @@
+"""JSON reporter: one object per run, as SPEC section 10 shapes it."""
+from __future__ import annotations
+
+import json
+import math
+
+
+def _clean(value):
+    """JSON has no NaN or infinity: such a value becomes null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _dump(obj) -> str:
+    return json.dumps(_clean(obj), indent=2, allow_nan=False) + "\n"
+
+
+def validation(reports) -> tuple[str, str]:
+    """``{"layouts": [{"file", "ok", "findings", "kpis", ...}]}`` on stdout, nothing on stderr."""
+    return _dump({"layouts": [r.as_dict() for r in reports]}), ""
+
+
+def whatif(w) -> str:
+    return _dump(w.as_dict())
+
+
+def catalog(types) -> str:
+    fields = ("name", "it_kw", "liquid_fraction", "weight_kg", "footprint_m2", "flow_lpm_per_kw",
+              "max_supply_c", "max_inlet_c", "tokens_per_s", "description", "status", "source")
+    return _dump({"rack_types": [{f: getattr(t, f) for f in fields} for t in types]})

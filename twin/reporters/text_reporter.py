@@ -1,0 +1,76 @@
+"""Text reporter: ``FILE:LINE:COL: SEVERITY CODE message`` lines, like compilers and linters."""
+from __future__ import annotations
+
+_KPI_UNITS = {"it_kw": "kW", "facility_kw": "kW", "cooling_kw": "kW", "losses_kw": "kW",
+              "pue": "", "tokens_per_s": "tok/s", "tokens_per_s_per_mw": "tok/s/MW",
+              "energy_usd_per_mtok": "USD/Mtok"}
+
+
+def finding_line(f) -> str:
+    return f"{f.file}:{f.line}:{f.column}: {f.severity} {f.code} {f.message}"
+
+
+def validation(reports) -> tuple[str, str]:
+    """Findings for stdout, and a summary per layout for stderr."""
+    out = [finding_line(f) for r in reports for f in r.findings]
+    summary = []
+    for r in reports:
+        errors = sum(f.severity == "error" for f in r.findings)
+        warnings = sum(f.severity == "warning" for f in r.findings)
+        line = f"{r.file}: {errors} error(s), {warnings} warning(s)"
+        if r.kpis is not None:
+            line += f", {r.scenarios} failure scenario(s) evaluated; " + kpi_brief(r.kpis)
+        summary.append(line)
+    return _lines(out), _lines(summary)
+
+
+def kpi_brief(k: dict) -> str:
+    parts = [f"IT {k['it_kw']:,.1f} kW", f"facility {k['facility_kw']:,.1f} kW"]
+    if k.get("pue") is not None:
+        parts.append(f"PUE {k['pue']:.3f}")
+    if k.get("tokens_per_s_per_mw") is not None:
+        parts.append(f"{k['tokens_per_s_per_mw']:,.0f} tok/s/MW")
+    return ", ".join(parts)
+
+
+def kpi_table(k: dict) -> list[str]:
+    rows = []
+    for name, value in k.items():
+        shown = "null" if value is None else (f"{value:,.4f}" if abs(value) < 10 else f"{value:,.1f}")
+        rows.append(f"  {name:<22} {shown:>16} {_KPI_UNITS.get(name, '')}".rstrip())
+    return rows
+
+
+def whatif(w) -> str:
+    lines = [f"{w.file}: what if {', '.join(w.failed)} {'fails' if len(w.failed) == 1 else 'fail'}"]
+    lines += [finding_line(f) for f in w.findings]
+    if w.kpis is None:
+        return _lines(lines)
+    lines.append("down: " + (", ".join(w.down) or "nothing"))
+    lines.append("racks down for power: " + (", ".join(w.racks_down) or "none"))
+    lines.append("racks without cooling: " + (", ".join(
+        f"{r} ({'/'.join(m)})" for r, m in w.racks_without_cooling) or "none"))
+    lines.append("overloaded: " + ("none" if not w.overloaded else ""))
+    for o in w.overloaded:
+        lines.append(f"  {o.component} ({o.kind}) {o.load_kw:,.1f} kW of {o.capacity_kw:,.1f} kW "
+                     f"({o.utilization:.1%}, failover limit {o.limit:.0%})")
+    lines.append("KPIs after:")
+    lines += kpi_table(w.kpis)
+    return _lines(lines)
+
+
+def catalog(types) -> str:
+    header = (f"{'type':<14} {'it_kw':>7} {'liquid':>7} {'weight_kg':>10} {'tokens/s':>10}  "
+              f"{'status':<9} description")
+    lines = [header]
+    for t in types:
+        tokens = "-" if t.tokens_per_s is None else f"{t.tokens_per_s:,.0f}"
+        lines.append(f"{t.name:<14} {t.it_kw:>7g} {t.liquid_fraction or 0:>7.0%} "
+                     f"{t.weight_kg or 0:>10,.0f} {tokens:>10}  {t.status:<9} {t.description}")
+    lines.append("")
+    lines += [f"{t.name}: {t.source}" for t in types]
+    return _lines(lines)
+
+
+def _lines(lines) -> str:
+    return "".join(f"{line}\n" for line in lines)
