@@ -223,8 +223,8 @@ class _Loader:
         spec = schema.fraction("utilization limit", open_low=True)
         raw = entry.value
         if number_ok and isinstance(raw, YScalar):
-            holder = YMap({"all": entry}, entry.line, entry.column)
-            v = self.value(holder, "all", spec, None, label.rsplit(".", 1)[0])
+            holder = YMap({entry.key: entry}, entry.line, entry.column)
+            v = self.value(holder, entry.key, spec, None, label.rsplit(".", 1)[0])
             return {} if v is _MISSING or v is None else {k: v for k in schema.ALL_KINDS}
         node = self.mapping(entry, label)
         if node is None:
