@@ -1,22 +1,25 @@
 """Read a layout file safely into a position-keeping tree (L001 and L005 findings).
 
-PyYAML's composer (the C one when present) builds nodes that keep line and column;
-this module refuses what is hostile before and after composing: files over a size
-limit (never read whole), nesting deep enough to crash the C composer, alias bombs
-(expanded size counted once per shared node), and any tag outside YAML's core
-schema (``!!python/...`` is never constructed). It then converts the nodes into a
-small tree of :class:`YMap`, :class:`YSeq` and :class:`YScalar`, expanding merge keys
-(``<<``) and reporting duplicate keys instead of keeping the last one.
+The tree is built straight from the C parser's events (PyYAML's libyaml binding),
+not from its composer: events are parsed iteratively, so hostile nesting cannot
+crash the process, every limit is checked as the tree grows (file size before
+reading, nesting depth, nodes counted as if every alias were expanded, each shared
+node once), and scalars are typed lazily, only when the loader reads them as numbers.
+That makes reading a layout several times faster than ``yaml.load`` itself.
+
+Only YAML's core schema is accepted: a ``!!python/...`` or custom tag is refused,
+never constructed. Merge keys (``<<``) are expanded, keys written in the mapping
+winning; a repeated key is reported (L005) instead of silently keeping the last.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import yaml
+from yaml.resolver import Resolver
 
-try:  # the C composer is 5-10x faster; fall back to the pure-Python one
+try:  # libyaml's parser; the pure-Python one gives the same events, slower
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
@@ -27,13 +30,14 @@ from twin.errors import UsageError
 MAX_BYTES = 64 * 1024 * 1024
 MAX_NODES = 5_000_000
 MAX_DEPTH = 64
-#: Above this many nested levels libyaml's C composer recurses deep enough to crash.
-_SAFE_COMPOSE_DEPTH = 5_000
 
 _TAG = "tag:yaml.org,2002:"
-_SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
-_MERGE = f"{_TAG}merge"
+_STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null"))
+_MAP, _SEQ, _MERGE = f"{_TAG}map", f"{_TAG}seq", f"{_TAG}merge"
+_SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, f"{_TAG}timestamp"}
+_RESOLVERS = Resolver.yaml_implicit_resolvers
 _constructor = yaml.constructor.SafeConstructor()
+_UNSET = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,44 +49,95 @@ class Limits:
     max_depth: int = MAX_DEPTH
 
 
-@dataclass(slots=True)
+def resolve_tag(text: str, plain: bool) -> str:
+    """The core-schema tag of a scalar, as YAML 1.1 (PyYAML's resolver) resolves it."""
+    if not plain:
+        return _STR
+    for tag, regexp in _RESOLVERS.get(text[:1] if text else "", ()):
+        if regexp.match(text):
+            return tag
+    return _STR
+
+
 class YScalar:
-    """A scalar with its resolved Python value, the text written and its 1-based position."""
+    """A scalar: the text written, its tag, its 1-based position; ``value`` typed on demand."""
 
-    value: object
-    text: str
-    tag: str
-    line: int
-    column: int
+    __slots__ = ("text", "plain", "line", "column", "_tag", "_value")
+
+    def __init__(self, text: str, plain: bool, line: int, column: int, tag: str | None = None):
+        self.text, self.plain, self.line, self.column = text, plain, line, column
+        self._tag = tag
+        self._value = _UNSET
+
+    @property
+    def tag(self) -> str:
+        if self._tag is None:
+            self._tag = resolve_tag(self.text, self.plain)
+        return self._tag
+
+    @property
+    def value(self):
+        """The Python value (str, int, float, bool or None), as YAML's core schema reads it."""
+        if self._value is _UNSET:
+            self._value = _construct(self.tag, self.text)
+        return self._value
+
+    @property
+    def is_null(self) -> bool:
+        return self.plain and (self.text == "" or self.text[:1] in "~nN") and self.value is None
+
+    def __repr__(self) -> str:
+        return f"YScalar({self.text!r}, line={self.line}, column={self.column})"
 
 
-@dataclass(slots=True)
+def _construct(tag: str, text: str):
+    if tag == _STR:
+        return text
+    node = yaml.ScalarNode(tag, text)
+    try:
+        if tag == _INT:
+            return _constructor.construct_yaml_int(node)
+        if tag == _FLOAT:
+            return _constructor.construct_yaml_float(node)
+        if tag == _BOOL:
+            return _constructor.construct_yaml_bool(node)
+    except (ValueError, yaml.YAMLError):
+        return text
+    if tag == _NULL:
+        return None
+    return text  # timestamps stay text
+
+
 class YSeq:
-    items: list
-    line: int
-    column: int
+    """A sequence with its items and position; ``size`` counts nodes with aliases expanded."""
+
+    __slots__ = ("items", "line", "column", "size")
+
+    def __init__(self, items: list, line: int, column: int):
+        self.items, self.line, self.column, self.size = items, line, column, 1
 
 
-@dataclass(slots=True)
 class YEntry:
-    """A mapping entry: the key's position and the value node."""
+    """A mapping entry: the key's text and position, and the value node."""
 
-    key: str
-    line: int
-    column: int
-    value: object
+    __slots__ = ("key", "line", "column", "value")
+
+    def __init__(self, key: str, line: int, column: int, value):
+        self.key, self.line, self.column, self.value = key, line, column, value
 
 
-@dataclass(slots=True)
 class YMap:
-    entries: dict  # key text -> YEntry, in file order
-    line: int
-    column: int
+    """A mapping: entries by key text in file order, its position and expanded size."""
+
+    __slots__ = ("entries", "line", "column", "size")
+
+    def __init__(self, entries: dict, line: int, column: int):
+        self.entries, self.line, self.column, self.size = entries, line, column, 1
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """A problem found while reading: code (L001 or L005), message, position."""
+    """A problem found while reading or loading: code, message, position, component."""
 
     code: str
     message: str
@@ -111,214 +166,179 @@ def read_bytes(path: str, limits: Limits) -> bytes | None:
     return None if len(data) > limits.max_bytes else data
 
 
-def parse(data: bytes, limits: Limits = Limits()) -> tuple[YMap | None, list[Problem]]:
-    """Parse YAML bytes into a :class:`YMap`, or ``None`` with an L001 problem."""
-    problems: list[Problem] = []
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, [Problem("L001", f"file is not UTF-8 text (bad byte at offset {exc.start})", line)]
+def parse(data: bytes | str, limits: Limits = Limits()) -> tuple[YMap | None, list[Problem]]:
+    """Parse YAML into a :class:`YMap`, or ``None`` with an L001 problem."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            return None, [Problem("L001", f"file is not UTF-8 text (bad byte at offset "
+                                  f"{exc.start})", line)]
+    else:
+        text = data
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         return None, [Problem("L001", "file contains a NUL character: not a YAML text file", line)]
+    problems: list[Problem] = []
     try:
-        _check_nesting(data, limits)
-        node = yaml.compose(text, Loader=_Loader)
+        root = _Builder(problems, limits).build(text)
     except _Refuse as exc:
         return None, [Problem("L001", exc.message, exc.line, exc.column)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or "invalid YAML"
-        if exc.context and "single document" in str(exc.context):
-            what = "a layout is one YAML document, but the file holds several"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return None, [Problem("L001", f"not valid YAML: {what}", line, col)]
+        return None, [Problem("L001", f"not valid YAML: {exc.problem or exc.context}", line, col)]
     except yaml.YAMLError as exc:
         return None, [Problem("L001", f"not valid YAML: {exc}")]
-    except RecursionError:
-        return None, [Problem("L001", f"nesting deeper than {limits.max_depth} levels")]
-    if node is None:
+    if root is None:
         return None, [Problem("L001", "file is empty: a layout is a YAML mapping with `twin: 1`")]
-    if not isinstance(node, yaml.MappingNode):
-        line, col = _pos(node)
-        return None, [Problem("L001", "a layout must be a YAML mapping (key: value), not a "
-                              f"{_node_kind(node)}", line, col)]
-    try:
-        _check_size(node, limits)
-        tree = _Converter(problems, limits.max_depth).convert(node, 0)
-    except _Refuse as exc:
-        return None, [Problem("L001", exc.message, exc.line, exc.column)]
-    return tree, problems
+    if not isinstance(root, YMap):
+        what = "list" if isinstance(root, YSeq) else "single value"
+        return None, [Problem("L001", f"a layout must be a YAML mapping (key: value), not a {what}",
+                              root.line, root.column)]
+    return root, problems
 
 
-def _pos(node) -> tuple[int, int]:
-    mark = node.start_mark
-    return mark.line + 1, mark.column + 1
+class _Frame:
+    __slots__ = ("node", "key", "merges", "anchor", "is_map")
+
+    def __init__(self, node, anchor, is_map):
+        self.node, self.anchor, self.is_map = node, anchor, is_map
+        self.key = None  # pending key scalar of a mapping
+        self.merges: list = []
 
 
-def _node_kind(node) -> str:
-    if isinstance(node, yaml.SequenceNode):
-        return "list"
-    return "single value"
+class _Builder:
+    """Builds the Y-tree from parser events, enforcing every limit as it goes."""
 
-
-def _check_nesting(data: bytes, limits: Limits) -> None:
-    """Refuse nesting that would crash the C composer, without composing.
-
-    Nesting depth is at most the deepest flow-bracket count plus the longest line
-    (block nesting needs one more column per level); only when that cheap bound is
-    high is the file walked event by event for its true depth.
-    """
-    if len(data) < _SAFE_COMPOSE_DEPTH:
-        return
-    raw = np.frombuffer(data, dtype=np.uint8)
-    steps = np.zeros(raw.shape, dtype=np.int32)
-    steps[(raw == 0x5B) | (raw == 0x7B)] = 1
-    steps[(raw == 0x5D) | (raw == 0x7D)] = -1
-    flow = int(np.cumsum(steps).max()) if len(steps) else 0
-    newlines = np.flatnonzero(raw == 0x0A)
-    bounds = np.concatenate(([-1], newlines, [len(raw)]))
-    longest = int(np.diff(bounds).max())
-    if flow + longest < _SAFE_COMPOSE_DEPTH:
-        return
-    depth = 0
-    for event in yaml.parse(data, Loader=_Loader):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > limits.max_depth:
-                line, col = event.start_mark.line + 1, event.start_mark.column + 1
-                raise _Refuse(f"nesting deeper than {limits.max_depth} levels", line, col)
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-
-
-def _check_size(root, limits: Limits) -> None:
-    """Count nodes as if every alias were expanded, visiting each shared node once.
-
-    Iterative post-order with a memo of subtree sizes: an alias bomb of a few hundred
-    bytes that would expand to billions of nodes is refused in microseconds.
-    """
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
-    stack = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if done:
-            open_nodes.discard(key)
-            if isinstance(node, yaml.MappingNode):
-                total = 1 + sum(sizes[id(k)] + sizes[id(v)] for k, v in node.value)
-            elif isinstance(node, yaml.SequenceNode):
-                total = 1 + sum(sizes[id(v)] for v in node.value)
-            else:
-                total = 1
-            if total > limits.max_nodes:
-                line, col = _pos(node)
-                raise _Refuse(
-                    f"expands to more than {limits.max_nodes:,} nodes (an alias bomb?); "
-                    "raise the limit with --max-nodes if this is intended", line, col)
-            sizes[key] = total
-            continue
-        if key in sizes:
-            continue
-        if key in open_nodes:
-            line, col = _pos(node)
-            raise _Refuse("an alias refers to a node that contains it (recursive alias)", line, col)
-        open_nodes.add(key)
-        stack.append((node, True))
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                stack.append((k, False))
-                stack.append((v, False))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((v, False) for v in node.value)
-
-
-class _Converter:
-    """Converts composed nodes into the Y-tree, checking tags and duplicate keys."""
-
-    def __init__(self, problems: list[Problem], max_depth: int = MAX_DEPTH):
+    def __init__(self, problems: list[Problem], limits: Limits):
         self.problems = problems
-        self.max_depth = max_depth
+        self.limits = limits
+        self.anchors: dict[str, object] = {}
+        self.open_anchors: set[str] = set()
 
-    def convert(self, node, depth: int):
-        if depth > self.max_depth:
-            line, col = _pos(node)
-            raise _Refuse(f"nesting deeper than {self.max_depth} levels", line, col)
-        line, col = _pos(node)
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node, line, col)
-        if isinstance(node, yaml.SequenceNode):
-            self.check_tag(node, f"{_TAG}seq")
-            return YSeq([self.convert(item, depth + 1) for item in node.value], line, col)
-        self.check_tag(node, f"{_TAG}map")
-        entries: dict[str, YEntry] = {}
-        merged: list = []
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                merged.append(value_node)
+    def build(self, text: str):
+        stack: list[_Frame] = []
+        root = None
+        documents = 0
+        max_depth, max_nodes = self.limits.max_depth, self.limits.max_nodes
+        scalar_ev, map_start, seq_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+        alias_ev, map_end, seq_end = yaml.AliasEvent, yaml.MappingEndEvent, yaml.SequenceEndEvent
+        for event in yaml.parse(text, Loader=_Loader):
+            cls = event.__class__
+            if cls is scalar_ev:
+                mark = event.start_mark
+                tag = event.tag
+                if tag is not None and tag != "!":
+                    self.check_tag(tag, mark, scalar=True)
+                    node = YScalar(event.value, False, mark.line + 1, mark.column + 1, tag)
+                else:
+                    node = YScalar(event.value, event.implicit[0] and not event.style,
+                                   mark.line + 1, mark.column + 1)
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = node
+                size = 1
+            elif cls is map_start or cls is seq_start:
+                mark = event.start_mark
+                if len(stack) >= max_depth:
+                    raise _Refuse(f"nesting deeper than {max_depth} levels; raise the limit with "
+                                  "--max-depth if this is intended", mark.line + 1, mark.column + 1)
+                is_map = cls is map_start
+                if event.tag is not None and event.tag != "!":
+                    self.check_tag(event.tag, mark, expected=_MAP if is_map else _SEQ)
+                node = (YMap({}, mark.line + 1, mark.column + 1) if is_map
+                        else YSeq([], mark.line + 1, mark.column + 1))
+                if event.anchor is not None:
+                    self.open_anchors.add(event.anchor)
+                stack.append(_Frame(node, event.anchor, is_map))
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                kline, kcol = _pos(key_node)
-                raise _Refuse("a mapping key must be a plain value, not a list or mapping", kline, kcol)
-            self.check_tag(key_node, None)
-            key = key_node.value
-            kline, kcol = _pos(key_node)
-            if key in entries:
-                first = entries[key]
-                self.problems.append(Problem(
-                    "L005", f"duplicate key {key!r} (first at line {first.line}); YAML would "
-                    "silently keep the last one: remove or rename one", kline, kcol, key))
+            elif cls is map_end or cls is seq_end:
+                frame = stack.pop()
+                node = frame.node
+                if frame.is_map and frame.merges:
+                    self.merge(node, frame.merges)
+                if frame.anchor is not None:
+                    self.open_anchors.discard(frame.anchor)
+                    self.anchors[frame.anchor] = node
+                size = node.size
+            elif cls is alias_ev:
+                mark = event.start_mark
+                if event.anchor in self.open_anchors:
+                    raise _Refuse("an alias refers to a node that contains it (recursive alias)",
+                                  mark.line + 1, mark.column + 1)
+                node = self.anchors.get(event.anchor)
+                if node is None:
+                    raise _Refuse(f"alias *{event.anchor} refers to no anchor &{event.anchor}",
+                                  mark.line + 1, mark.column + 1)
+                size = 1 if isinstance(node, YScalar) else node.size
+            elif cls is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    mark = event.start_mark
+                    raise _Refuse("a layout is one YAML document, but the file holds several",
+                                  mark.line + 1, mark.column + 1)
                 continue
-            entries[key] = YEntry(key, kline, kcol, self.convert(value_node, depth + 1))
-        for source in merged:
-            self.merge(entries, source, depth)
-        return YMap(entries, line, col)
+            else:
+                continue
+            if not stack:
+                root = node
+                continue
+            parent = stack[-1]
+            parent.node.size += size
+            if parent.node.size > max_nodes:
+                raise _Refuse(f"expands to more than {max_nodes:,} nodes (an alias bomb?); "
+                              "raise the limit with --max-nodes if this is intended",
+                              parent.node.line, parent.node.column)
+            if not parent.is_map:
+                parent.node.items.append(node)
+            elif parent.key is None:
+                if not isinstance(node, YScalar):
+                    raise _Refuse("a mapping key must be a plain value, not a list or mapping",
+                                  node.line, node.column)
+                parent.key = node
+            else:
+                self.add_entry(parent, node)
+        return root
 
-    def merge(self, entries: dict, source, depth: int) -> None:
-        """Apply a ``<<`` merge: keys written in the mapping win over merged ones."""
-        sources = source.value if isinstance(source, yaml.SequenceNode) else [source]
-        for item in sources:
-            if not isinstance(item, yaml.MappingNode):
-                line, col = _pos(item)
-                raise _Refuse("a merge key (<<) must name a mapping or a list of mappings", line, col)
-            converted = self.convert(item, depth + 1)
-            for key, entry in converted.entries.items():
-                entries.setdefault(key, entry)
+    def add_entry(self, frame: _Frame, value) -> None:
+        key = frame.key
+        frame.key = None
+        if key.plain and key.text == "<<":
+            frame.merges.append((key, value))
+            return
+        entries = frame.node.entries
+        text = key.text
+        if text in entries:
+            first = entries[text]
+            self.problems.append(Problem(
+                "L005", f"duplicate key {text!r} (first at line {first.line}); YAML would "
+                "silently keep the last one: remove or rename one", key.line, key.column, text))
+            return
+        entries[text] = YEntry(text, key.line, key.column, value)
 
-    def check_tag(self, node, expected: str | None) -> None:
-        tag = node.tag
-        if tag == expected or tag in _SCALAR_TAGS:
+    @staticmethod
+    def merge(node: YMap, merges) -> None:
+        """Apply ``<<`` merges: keys written in the mapping win, earlier merges win."""
+        for key, value in merges:
+            sources = value.items if isinstance(value, YSeq) else [value]
+            for source in sources:
+                if not isinstance(source, YMap):
+                    raise _Refuse("a merge key (<<) must name a mapping or a list of mappings",
+                                  key.line, key.column)
+                for k, entry in source.entries.items():
+                    node.entries.setdefault(k, entry)
+
+    @staticmethod
+    def check_tag(tag: str, mark, *, scalar: bool = False, expected: str | None = None) -> None:
+        if (scalar and tag in _SCALAR_TAGS) or tag == expected:
             return
-        if tag in (f"{_TAG}map", f"{_TAG}seq", f"{_TAG}str"):
-            return
-        line, col = _pos(node)
+        line, col = mark.line + 1, mark.column + 1
         if tag.startswith(f"{_TAG}python/"):
             raise _Refuse(f"tag !!{tag[len(_TAG):]} is not allowed: twin reads plain YAML data "
                           "and never runs code from a layout", line, col)
-        raise _Refuse(f"tag {tag} is not allowed: use plain values without tags", line, col)
-
-    def scalar(self, node, line: int, col: int) -> YScalar:
-        self.check_tag(node, None)
-        tag = node.tag
-        text = node.value
-        value: object = text
-        if not node.style:  # plain scalars only: quoted text is always a string
-            try:
-                if tag == f"{_TAG}int":
-                    value = _constructor.construct_yaml_int(node)
-                elif tag == f"{_TAG}float":
-                    value = _constructor.construct_yaml_float(node)
-                elif tag == f"{_TAG}bool":
-                    value = _constructor.construct_yaml_bool(node)
-                elif tag == f"{_TAG}null":
-                    value = None
-            except (ValueError, yaml.YAMLError):
-                value = text
-        elif tag != f"{_TAG}str":
-            self.check_tag(node, None)
-        return YScalar(value, text, tag, line, col)
+        shown = f"!!{tag[len(_TAG):]}" if tag.startswith(_TAG) else tag
+        raise _Refuse(f"tag {shown} is not allowed here: use plain values without tags", line, col)
 
 
 def is_number(value: object) -> bool:
