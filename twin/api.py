@@ -98,9 +98,11 @@ def vars_of(obj) -> dict:
 
 def _finding(check: Check, hit: Hit, layout: Layout) -> Finding:
     loc = (layout.loc_of(hit.at) if hit.at else None) or layout.loc_of(hit.component or "")
-    line, col = (loc.line, loc.column) if loc else (1, 1)
-    return Finding(check.code, check.severity, hit.message, layout.file, line, col,
-                   hit.component, hit.scenario, hit.racks, check.name, hit.data)
+    if loc is None:
+        return Finding(check.code, check.severity, hit.message, layout.file, 1, 1,
+                       hit.component, hit.scenario, hit.racks, check.name, hit.data)
+    return Finding(check.code, check.severity, hit.message, loc.file, loc.line, loc.column,
+                   hit.component, hit.scenario, hit.racks, check.name, hit.data, loc.via)
 
 
 def load(path: str, *, limits: Limits = Limits()) -> Loaded:
@@ -124,14 +126,14 @@ def load_bytes(data: bytes | str, file: str = "<layout>", *, limits: Limits = Li
     if tree is not None:
         layout, more = load_tree(tree, file)
         problems = [*problems, *more]
-    findings = [_problem_finding(checks[p.code], file, p.message, p.line, p.column, p.key)
-                for p in problems]
+    findings = [_problem_finding(checks[p.code], p.file or file, p.message, p.line, p.column,
+                                 p.key, p.via) for p in problems]
     return Loaded(file, layout, tuple(sorted(findings, key=Finding.sort_key)))
 
 
-def _problem_finding(check: Check, file, message, line, column, component) -> Finding:
+def _problem_finding(check: Check, file, message, line, column, component, via=()) -> Finding:
     return Finding(check.code, check.severity, message, file, line, column, component,
-                   name=check.name)
+                   name=check.name, via=via)
 
 
 def _loaded(layout) -> Loaded:

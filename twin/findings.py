@@ -25,6 +25,9 @@ class Finding:
     racks: tuple[str, ...] = ()
     name: str = ""
     data: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+    #: For a finding inside a block instance: the instantiations (twin.model.Via),
+    #: outermost first; file/line/column then point into the block's definition.
+    via: tuple = ()
 
     def sort_key(self) -> tuple:
         return (self.file, self.line, self.column, self.code, self.component or "", self.scenario)
@@ -46,4 +49,7 @@ class Finding:
             out["racks"] = list(self.racks)
         if self.data:
             out["data"] = dict(self.data)
+        if self.via:
+            out["via"] = [{"instance": v.instance, "block": v.block, "file": v.file,
+                           "line": v.line, "column": v.column} for v in self.via]
         return out

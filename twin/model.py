@@ -25,12 +25,29 @@ DEFAULT_EFFICIENCY = {"transformer": 0.985, "ups": 0.96}
 
 
 @dataclass(frozen=True, slots=True)
+class Via:
+    """One step of a block instantiation: the instance id and where it was instantiated."""
+
+    instance: str
+    block: str
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
 class Loc:
-    """Where something was written: file and 1-based line and column."""
+    """Where something was written: file and 1-based line and column.
+
+    ``via`` is empty for what is written in place; for what a block instance made, it
+    holds the instantiations, outermost first, while file/line/column point into the
+    block's definition.
+    """
 
     file: str
     line: int
     column: int
+    via: tuple[Via, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,14 +60,20 @@ def resolve_tag(text: str, plain: bool) -> str:
 
 
 class YScalar:
-    """A scalar: the text written, its tag, its 1-based position; ``value`` typed on demand."""
+    """A scalar: the text written, its tag, its 1-based position; ``value`` typed on demand.
 
-    __slots__ = ("text", "plain", "line", "column", "_tag", "_value")
+    Every node also carries ``file`` (``None``: the layout's own file) and ``via``: for a
+    node copied into a block instance, the chain of :class:`twin.model.Via` that made it.
+    """
+
+    __slots__ = ("text", "plain", "line", "column", "_tag", "_value", "file", "via")
 
     def __init__(self, text: str, plain: bool, line: int, column: int, tag: str | None = None):
         self.text, self.plain, self.line, self.column = text, plain, line, column
         self._tag = tag
         self._value = _UNSET
+        self.file = None
+        self.via = ()
 
     @property
     def tag(self) -> str:
@@ -111,39 +117,51 @@ def _construct(tag: str, text: str):
 class YSeq:
     """A sequence with its items and position; ``size`` counts nodes with aliases expanded."""
 
-    __slots__ = ("items", "line", "column", "size")
+    __slots__ = ("items", "line", "column", "size", "file", "via")
 
     def __init__(self, items: list, line: int, column: int):
         self.items, self.line, self.column, self.size = items, line, column, 1
+        self.file = None
+        self.via = ()
 
 
 class YEntry:
     """A mapping entry: the key's text and position, and the value node."""
 
-    __slots__ = ("key", "line", "column", "value")
+    __slots__ = ("key", "line", "column", "value", "file", "via")
 
     def __init__(self, key: str, line: int, column: int, value):
         self.key, self.line, self.column, self.value = key, line, column, value
+        self.file = None
+        self.via = ()
 
 
 class YMap:
     """A mapping: entries by key text in file order, its position and expanded size."""
 
-    __slots__ = ("entries", "line", "column", "size")
+    __slots__ = ("entries", "line", "column", "size", "file", "via")
 
     def __init__(self, entries: dict, line: int, column: int):
         self.entries, self.line, self.column, self.size = entries, line, column, 1
+        self.file = None
+        self.via = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """A problem found while reading or loading: code, message, position, component."""
+    """A problem found while reading or loading: code, message, position, component.
+
+    ``file`` is set when the problem is in another file than the layout's own (an
+    included file or a block defined there); ``via`` is the instantiation chain.
+    """
 
     code: str
     message: str
     line: int = 1
     column: int = 1
     key: str | None = None
+    file: str | None = None
+    via: tuple = ()
 
 
 class _Refuse(Exception):

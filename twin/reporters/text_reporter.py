@@ -7,7 +7,12 @@ _KPI_UNITS = {"it_kw": "kW", "facility_kw": "kW", "cooling_kw": "kW", "losses_kw
 
 
 def finding_line(f) -> str:
-    return f"{f.file}:{f.line}:{f.column}: {f.severity} {f.code} {f.message}"
+    line = f"{f.file}:{f.line}:{f.column}: {f.severity} {f.code} {f.message}"
+    if f.via:
+        chain = "; ".join(f"{v.instance} (block {v.block}) instantiated at "
+                          f"{v.file}:{v.line}:{v.column}" for v in f.via)
+        line += f" [in {chain}]"
+    return line
 
 
 def validation(reports) -> tuple[str, str]:
