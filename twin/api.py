@@ -145,17 +145,22 @@ def _loaded(layout) -> Loaded:
 
 
 def snapshot(layout: Layout, *, contingency: int | None = None, progress=None,
-             with_sweep: bool = True) -> Snapshot:
-    """Compile and evaluate a clean layout (no L findings, no cycles)."""
+             with_sweep: bool = True, graph=None, engine: str = "incremental") -> Snapshot:
+    """Compile and evaluate a clean layout (no L findings, no cycles).
+
+    ``engine`` picks the contingency engine: ``incremental`` or ``reference``.
+    """
     k = layout.policy.contingency if contingency is None else contingency
     net = compile_network(layout)
     normal = evaluate(net)
-    result = sweep(net, normal, k, progress=progress) if with_sweep else None
-    return Snapshot(layout, build_graph(layout), net, normal, k, result)
+    result = sweep(net, normal, k, progress=progress, engine=engine) if with_sweep else None
+    return Snapshot(layout, graph if graph is not None else build_graph(layout), net, normal, k,
+                    result)
 
 
 def validate(layout, *, contingency: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> Report:
+             progress: Callable[[int, int], None] | None = None,
+             engine: str = "incremental") -> Report:
     """Run every check on a layout (a path, a :class:`Layout` or a :class:`Loaded`).
 
     ``contingency`` overrides ``policy.contingency`` (0, 1 or 2); ``progress(done, total)``
@@ -174,7 +179,7 @@ def validate(layout, *, contingency: int | None = None,
         findings = [_finding(checks["T001"], h, model) for h in cycle_hits]
         findings += _run(checks, ("topology",), Snapshot(model, graph, None, None, 0), model)
         return Report(model.file, tuple(sorted(findings, key=Finding.sort_key)))
-    snap = snapshot(model, contingency=contingency, progress=progress)
+    snap = snapshot(model, contingency=contingency, progress=progress, graph=graph, engine=engine)
     findings = _run(checks, ("topology", *_PHYSICS_FAMILIES), snap, model)
     return Report(model.file, tuple(sorted(findings, key=Finding.sort_key)),
                   kpis(snap.net, snap.normal), snap.sweep.scenarios)
@@ -206,7 +211,7 @@ def whatif(layout, fail: Iterable[str]) -> WhatIf:
         if ident not in known:
             raise UsageError(f"--fail: {ident!r} is not a power or cooling component of "
                              f"{model.file}{did_you_mean(ident, known)}")
-    snap = snapshot(model, with_sweep=False)
+    snap = snapshot(model, with_sweep=False, graph=graph)
     net = snap.net
     result = evaluate(net, fail)
     policy = model.policy

@@ -23,11 +23,9 @@ derives loads.
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
-import networkx as nx
-
-from twin.graph import build_graph, relation_subgraph
 from twin.model import AIR_UNIT_KINDS, LIQUID_UNIT_KINDS, Layout
 
 
@@ -82,19 +80,44 @@ class FlowResult:
     unfed_cooling_kw: float  # draw of cooling units with no `power:` feed
 
 
+def topological_order(parents: list[tuple[int, ...]]) -> tuple[int, ...]:
+    """Indices ordered so every node comes after its parents; ties by index (file order).
+
+    ``parents[i]`` lists the nodes that must come before ``i``; the graph must be acyclic
+    (cycles are reported as T001 before any evaluation).
+    """
+    n = len(parents)
+    children: list[list[int]] = [[] for _ in range(n)]
+    waiting = [0] * n
+    for i, ps in enumerate(parents):
+        for p in set(ps):
+            children[p].append(i)
+            waiting[i] += 1
+    heap = [i for i in range(n) if waiting[i] == 0]
+    heapq.heapify(heap)
+    order = []
+    while heap:
+        i = heapq.heappop(heap)
+        order.append(i)
+        for c in children[i]:
+            waiting[c] -= 1
+            if waiting[c] == 0:
+                heapq.heappush(heap, c)
+    if len(order) != n:
+        raise ValueError("cycle in the graph: report T001 before evaluating")
+    return tuple(order)
+
+
 def compile_network(layout: Layout) -> Network:
     """Compile a loaded layout (free of L findings and cycles) into index arrays."""
-    g = build_graph(layout)
     p_index = {c.id: i for i, c in enumerate(layout.power)}
     c_index = {u.id: j for j, u in enumerate(layout.cooling)}
-    p_sub = relation_subgraph(g, "power", "power")
-    file_order = {c.id: i for i, c in enumerate(layout.power)}
-    power_order = tuple(p_index[n] for n in nx.lexicographical_topological_sort(
-        p_sub, key=file_order.__getitem__))
-    c_sub = relation_subgraph(g, "heat", "cooling")
-    c_file_order = {u.id: j for j, u in enumerate(layout.cooling)}
-    heat_order = tuple(c_index[n] for n in nx.lexicographical_topological_sort(
-        c_sub, key=c_file_order.__getitem__))
+    power_order = topological_order([tuple(p_index[s] for s in c.sources) for c in layout.power])
+    heat_from: list[list[int]] = [[] for _ in layout.cooling]
+    for j, u in enumerate(layout.cooling):
+        for t in u.to:
+            heat_from[c_index[t]].append(j)
+    heat_order = topological_order([tuple(h) for h in heat_from])
     liquid = set(LIQUID_UNIT_KINDS)
     air = set(AIR_UNIT_KINDS)
     index: dict = {}

@@ -15,34 +15,27 @@ from twin.model import Layout
 def build_graph(layout: Layout) -> nx.DiGraph:
     """Build the graph; references to unknown ids are skipped (the loader reported them)."""
     g = nx.DiGraph()
+    g.add_nodes_from((c.id, {"sort": "power", "kind": c.kind, "capacity_kw": c.capacity_kw})
+                     for c in layout.power)
+    g.add_nodes_from((u.id, {"sort": "cooling", "kind": u.kind, "capacity_kw": u.capacity_kw})
+                     for u in layout.cooling)
+    g.add_nodes_from((h.id, {"sort": "hall", "kind": "hall", "capacity_kw": None})
+                     for h in layout.halls)
+    g.add_nodes_from((r.id, {"sort": "rack", "kind": "rack", "capacity_kw": None,
+                             "it_kw": r.it_kw}) for r in layout.racks)
+    power, heat, placement = [], [], []
     for c in layout.power:
-        g.add_node(c.id, sort="power", kind=c.kind, capacity_kw=c.capacity_kw)
+        power.extend((s, c.id) for s in c.sources)
     for u in layout.cooling:
-        g.add_node(u.id, sort="cooling", kind=u.kind, capacity_kw=u.capacity_kw)
-    for h in layout.halls:
-        g.add_node(h.id, sort="hall", kind="hall", capacity_kw=None)
+        power.extend((p, u.id) for p in u.power)
+        heat.extend((u.id, t) for t in u.to)
     for r in layout.racks:
-        g.add_node(r.id, sort="rack", kind="rack", capacity_kw=None, it_kw=r.it_kw)
-
-    def link(a: str, b: str, relation: str) -> None:
-        if a in g and b in g:
-            g.add_edge(a, b, relation=relation)
-
-    for c in layout.power:
-        for s in c.sources:
-            link(s, c.id, "power")
-    for u in layout.cooling:
-        for p in u.power:
-            link(p, u.id, "power")
-        for t in u.to:
-            link(u.id, t, "heat")
-    for r in layout.racks:
-        for p in r.power:
-            link(p, r.id, "power")
-        for u in r.cooling:
-            link(r.id, u, "heat")
+        power.extend((p, r.id) for p in r.power)
+        heat.extend((r.id, u) for u in r.cooling)
         if r.hall is not None:
-            link(r.hall, r.id, "placement")
+            placement.append((r.hall, r.id))
+    for edges, relation in ((power, "power"), (heat, "heat"), (placement, "placement")):
+        g.add_edges_from(((a, b) for a, b in edges if a in g and b in g), relation=relation)
     return g
 
 

@@ -1,0 +1,354 @@
+"""The incremental contingency engine: a failure only changes its own subtree.
+
+``flow.evaluate`` recomputes the whole layout per scenario; it stays as the reference
+and the baseline. :class:`Engine` compiles the same :class:`~twin.flow.Network` once,
+keeps the normal-operation result and, per failure set, computes only what changes:
+
+1. the power components that die (downstream of the failed ones, when every source
+   is dead) and the cooling units that stop being effective (a dead or failed unit,
+   all feeds dead, or all targets ineffective);
+2. the racks that touch them: their new split over live feeds and effective units,
+   as a delta against their normal contribution;
+3. heat deltas pushed down the heat graph in topological order (a unit's draw and
+   pass-on are recomputed only where its heat or its live targets/feeds changed);
+4. power deltas pushed up the power graph, consumers first (re-routing only where a
+   source died: a transfer switch moves everything to its next live source).
+
+Loads are linear once liveness is fixed, so normal + delta equals a full
+re-evaluation up to floating-point rounding (a test proves it on random layouts).
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+from twin.flow import FlowResult, Network, evaluate
+
+
+@dataclass(slots=True)
+class Delta:
+    """What one failure set changes, sparse: new values of the touched entries only."""
+
+    failed: tuple[str, ...]
+    dead_power: set
+    dead_cooling: set
+    power_out_kw: dict  # power index -> new output load
+    power_in_kw: dict
+    cooling_heat_kw: dict  # cooling index -> new heat load
+    cooling_draw_kw: dict
+    cooling_flow_lpm: dict
+    racks: dict  # rack index -> (up, lost media)
+    unfed_cooling_kw: float
+
+
+class Engine:
+    """Compiled network plus its normal-operation result, for fast scenario deltas."""
+
+    def __init__(self, net: Network, normal: FlowResult | None = None):
+        self.net = net
+        self.normal = normal if normal is not None else evaluate(net)
+        n_p, n_c, n_r = len(net.power_ids), len(net.cooling_ids), len(net.rack_ids)
+        self.p_pos = [0] * n_p
+        for pos, i in enumerate(net.power_order):
+            self.p_pos[i] = pos
+        self.c_pos = [0] * n_c
+        for pos, j in enumerate(net.heat_order):
+            self.c_pos[j] = pos
+        self.p_children = [[] for _ in range(n_p)]
+        for i, sources in enumerate(net.power_sources):
+            for s in sources:
+                self.p_children[s].append(i)
+        # racks alike in every figure and link form one class, evaluated once
+        classes: dict[tuple, int] = {}
+        self.class_members: list[list[int]] = []
+        self.class_rep: list[int] = []
+        for k in range(n_r):
+            sig = (net.rack_it_kw[k], net.rack_liquid_kw[k], net.rack_air_kw[k],
+                   net.rack_flow_lpm_per_kw[k], net.rack_feeds[k], net.rack_min_feeds[k],
+                   net.rack_liquid_units[k], net.rack_air_units[k])
+            c = classes.get(sig)
+            if c is None:
+                c = classes[sig] = len(self.class_rep)
+                self.class_rep.append(k)
+                self.class_members.append([])
+            self.class_members[c].append(k)
+        self.p_racks = [[] for _ in range(n_p)]
+        for c, k in enumerate(self.class_rep):
+            for p in set(net.rack_feeds[k]):
+                self.p_racks[p].append(c)
+        self.p_units = [[] for _ in range(n_p)]
+        for j, feeds in enumerate(net.cooling_feeds):
+            for p in set(feeds):
+                self.p_units[p].append(j)
+        self.c_upstream = [[] for _ in range(n_c)]
+        for j, targets in enumerate(net.cooling_to):
+            for t in set(targets):
+                self.c_upstream[t].append(j)
+        self.c_racks = [[] for _ in range(n_c)]
+        for c, k in enumerate(self.class_rep):
+            for u in set(net.rack_liquid_units[k] + net.rack_air_units[k]):
+                self.c_racks[u].append(c)
+        self.order = {x: n for n, x in enumerate(net.failable)}
+        self.ident = {x: i for i, x in enumerate(net.power_ids)}
+        self.cident = {x: j for j, x in enumerate(net.cooling_ids)}
+        base_p_live = set(i for i, v in enumerate(self.normal.power_live) if v)
+        base_c_eff = set(j for j, v in enumerate(self.normal.cooling_effective) if v)
+        self.base_p_dead = set(range(n_p)) - base_p_live
+        self.base_c_dead = set(range(n_c)) - base_c_eff
+        self.rack_base = [self._rack(k, self.base_p_dead, self.base_c_dead)
+                          for k in self.class_rep]
+        self.unit_base = [self._unit(j, self.normal.cooling_heat_kw[j], self.base_p_dead,
+                                     self.base_c_dead) for j in range(n_c)]
+        self.power_base = [self._route(i, self.normal.power_out_kw[i], self.base_p_dead)
+                           for i in range(n_p)]
+
+    # -- local rules, shared by the base and every scenario --------------------------
+    def _rack(self, k: int, dead_p, dead_c):
+        """A rack's state and contribution: (up, lost, [(feed, kW)], [(unit, kW, L/min)])."""
+        net = self.net
+        feeds = [p for p in net.rack_feeds[k] if p not in dead_p]
+        if not feeds or len(feeds) < net.rack_min_feeds[k]:
+            return False, (), (), ()
+        per_feed = net.rack_it_kw[k] / len(feeds)
+        loads = tuple((p, per_feed) for p in feeds)
+        heats = []
+        lost = []
+        cap = net.cooling_capacity_kw
+        for medium, load, units in (("liquid", net.rack_liquid_kw[k], net.rack_liquid_units[k]),
+                                    ("air", net.rack_air_kw[k], net.rack_air_units[k])):
+            if load <= 0.0:
+                continue
+            up = [u for u in units if u not in dead_c]
+            if not up:
+                lost.append(medium)
+                continue
+            caps = [cap[u] for u in up]
+            if any(c is None for c in caps):
+                weights = [1.0 / len(up)] * len(up)
+            else:
+                total = sum(caps)
+                weights = [c / total for c in caps]
+            fpk = net.rack_flow_lpm_per_kw[k] if medium == "liquid" else 0.0
+            for u, w in zip(up, weights):
+                heats.append((u, load * w, load * w * fpk))
+        return True, tuple(lost), loads, tuple(heats)
+
+    def _unit(self, j: int, q: float, dead_p, dead_c):
+        """A unit's draw, its pass-on [(target, kW)] and its draw per live feed [(feed, kW)]."""
+        net = self.net
+        if j in dead_c:
+            return 0.0, (), (), 0.0
+        cap = net.cooling_capacity_kw
+        if net.cooling_power_kw[j] > 0.0 and cap[j]:
+            d = net.cooling_power_kw[j] * q / cap[j]
+        elif net.cooling_kind[j] == "chiller" and net.cooling_power_kw[j] == 0.0:
+            d = q / net.cooling_cop[j]
+        else:
+            d = 0.0
+        to = [t for t in net.cooling_to[j] if t not in dead_c]
+        passes = ()
+        if to:
+            caps = [cap[t] for t in to]
+            if any(c is None for c in caps):
+                passes = tuple((t, (q + d) / len(to)) for t in to)
+            else:
+                total = sum(caps)
+                passes = tuple((t, (q + d) * c / total) for t, c in zip(to, caps))
+        feeds_draw, unfed = (), 0.0
+        if d:
+            feeds = [p for p in net.cooling_feeds[j] if p not in dead_p]
+            if feeds:
+                feeds_draw = tuple((p, d / len(feeds)) for p in feeds)
+            else:
+                unfed = d
+        return d, passes, feeds_draw, unfed
+
+    def _route(self, i: int, out: float, dead_p):
+        """A power component's input and how it draws it from its live sources."""
+        net = self.net
+        if i in dead_p:
+            return 0.0, ()
+        if net.power_is_source[i]:
+            return out, ()
+        inp = out / net.power_efficiency[i]
+        srcs = [s for s in net.power_sources[i] if s not in dead_p]
+        if net.power_share[i]:
+            cap = net.power_capacity_kw
+            total = sum(cap[s] for s in srcs)
+            return inp, tuple((s, inp * cap[s] / total) for s in srcs)
+        return inp, ((srcs[0], inp),)
+
+    # -- one scenario -----------------------------------------------------------------
+    def delta(self, failed) -> Delta:
+        """What changes when the components ``failed`` (ids) fail together."""
+        net = self.net
+        dead_p = set(self.base_p_dead)
+        dead_c = set(self.base_c_dead)
+        newly_p, newly_c = [], []
+        for x in failed:
+            if x in self.ident:
+                i = self.ident[x]
+                if i not in dead_p:
+                    dead_p.add(i)
+                    newly_p.append(i)
+            elif x in self.cident:
+                j = self.cident[x]
+                if j not in dead_c:
+                    dead_c.add(j)
+                    newly_c.append(j)
+        # 1a. power deaths flow downstream
+        stack = list(newly_p)
+        while stack:
+            i = stack.pop()
+            for c in self.p_children[i]:
+                if c not in dead_p and all(s in dead_p for s in net.power_sources[c]):
+                    dead_p.add(c)
+                    newly_p.append(c)
+                    stack.append(c)
+        # 1b. cooling units lose effectiveness: all feeds dead, or all targets ineffective
+        for i in newly_p:
+            for j in self.p_units[i]:
+                if j not in dead_c and all(p in dead_p for p in net.cooling_feeds[j]):
+                    dead_c.add(j)
+                    newly_c.append(j)
+        stack = list(newly_c)
+        while stack:
+            t = stack.pop()
+            for j in self.c_upstream[t]:
+                if j not in dead_c and all(x in dead_c for x in net.cooling_to[j]):
+                    dead_c.add(j)
+                    newly_c.append(j)
+                    stack.append(j)
+
+        # 2. racks touching what changed
+        touched_racks = set()
+        for i in newly_p:
+            touched_racks.update(self.p_racks[i])
+        for j in newly_c:
+            touched_racks.update(self.c_racks[j])
+        d_demand: dict[int, float] = {}
+        d_heat: dict[int, float] = {}
+        d_flow: dict[int, float] = {}
+        racks = {}
+        for c in touched_racks:
+            up, lost, loads, heats = self._rack(self.class_rep[c], dead_p, dead_c)
+            base_up, base_lost, base_loads, base_heats = self.rack_base[c]
+            members = self.class_members[c]
+            if up != base_up or lost != base_lost:
+                for k in members:
+                    racks[k] = (up, lost)
+            n = len(members)
+            if loads != base_loads:
+                for p, kw in base_loads:
+                    d_demand[p] = d_demand.get(p, 0.0) - kw * n
+                for p, kw in loads:
+                    d_demand[p] = d_demand.get(p, 0.0) + kw * n
+            if heats != base_heats:
+                for u, kw, lpm in base_heats:
+                    d_heat[u] = d_heat.get(u, 0.0) - kw * n
+                    d_flow[u] = d_flow.get(u, 0.0) - lpm * n
+                for u, kw, lpm in heats:
+                    d_heat[u] = d_heat.get(u, 0.0) + kw * n
+                    d_flow[u] = d_flow.get(u, 0.0) + lpm * n
+
+        # 3. heat down the heat graph, sources of heat first
+        c_pos = self.c_pos
+        heap = []
+        queued = set()
+
+        def push_c(j):
+            if j not in queued:
+                queued.add(j)
+                heapq.heappush(heap, (c_pos[j], j))
+
+        for j in d_heat:
+            push_c(j)
+        for j in newly_c:
+            push_c(j)
+            for u in self.c_upstream[j]:
+                push_c(u)
+        for i in newly_p:
+            for j in self.p_units[i]:
+                push_c(j)
+        new_heat, new_draw, new_flow = {}, {}, {}
+        unfed = self.normal.unfed_cooling_kw
+        base_heat = self.normal.cooling_heat_kw
+        while heap:
+            _, j = heapq.heappop(heap)
+            q = 0.0 if j in dead_c else base_heat[j] + d_heat.get(j, 0.0)
+            new_heat[j] = q
+            if j in d_flow:
+                new_flow[j] = 0.0 if j in dead_c else self.normal.cooling_flow_lpm[j] + d_flow[j]
+            d, passes, feeds_draw, unfed_j = self._unit(j, q, dead_p, dead_c)
+            bd, bpasses, bfeeds, bunfed = self.unit_base[j]
+            new_draw[j] = d
+            unfed += unfed_j - bunfed
+            for t, kw in bpasses:
+                d_heat[t] = d_heat.get(t, 0.0) - kw
+                push_c(t)
+            for t, kw in passes:
+                d_heat[t] = d_heat.get(t, 0.0) + kw
+                push_c(t)
+            for p, kw in bfeeds:
+                d_demand[p] = d_demand.get(p, 0.0) - kw
+            for p, kw in feeds_draw:
+                d_demand[p] = d_demand.get(p, 0.0) + kw
+
+        # 4. power up the power graph, consumers first
+        p_pos = self.p_pos
+        heap = []
+        queued = set()
+
+        def push_p(i):
+            if i not in queued:
+                queued.add(i)
+                heapq.heappush(heap, (-p_pos[i], i))
+
+        for i in d_demand:
+            push_p(i)
+        for i in newly_p:
+            push_p(i)
+            for c in self.p_children[i]:
+                push_p(c)
+        new_out, new_in = {}, {}
+        base_out = self.normal.power_out_kw
+        while heap:
+            _, i = heapq.heappop(heap)
+            out = 0.0 if i in dead_p else base_out[i] + d_demand.get(i, 0.0)
+            new_out[i] = out
+            inp, routes = self._route(i, out, dead_p)
+            new_in[i] = inp
+            for s, kw in self.power_base[i][1]:
+                d_demand[s] = d_demand.get(s, 0.0) - kw
+                push_p(s)
+            for s, kw in routes:
+                d_demand[s] = d_demand.get(s, 0.0) + kw
+                push_p(s)
+
+        order = self.order
+        return Delta(tuple(sorted(set(failed), key=lambda x: order.get(x, len(order)))),
+                     dead_p, dead_c, new_out, new_in, new_heat, new_draw, new_flow, racks, unfed)
+
+    def result(self, failed) -> FlowResult:
+        """The full :class:`FlowResult` of a scenario, built from its delta."""
+        d = self.delta(failed)
+        n = self.normal
+        out, inp = list(n.power_out_kw), list(n.power_in_kw)
+        for i, v in d.power_out_kw.items():
+            out[i] = v
+        for i, v in d.power_in_kw.items():
+            inp[i] = v
+        heat, draw, flow = list(n.cooling_heat_kw), list(n.cooling_draw_kw), list(n.cooling_flow_lpm)
+        for j, v in d.cooling_heat_kw.items():
+            heat[j] = v
+        for j, v in d.cooling_draw_kw.items():
+            draw[j] = v
+        for j, v in d.cooling_flow_lpm.items():
+            flow[j] = v
+        up, lost = list(n.rack_up), list(n.rack_lost_media)
+        for k, (u, m) in d.racks.items():
+            up[k], lost[k] = u, m
+        return FlowResult(
+            d.failed, [i not in d.dead_power for i in range(len(out))], out, inp,
+            [j not in d.dead_cooling for j in range(len(heat))], heat, draw, flow, up, lost,
+            d.unfed_cooling_kw)
