@@ -22,5 +22,6 @@ def report():
 def lint():
     """``lint(yaml_text, contingency=None)``: sorted ``(code, line, column, component)`` tuples."""
     def run(text: str, **options) -> list[tuple]:
-        return sorted((f.code, f.line, f.column, f.component) for f in _report(text, **options).findings)
+        findings = _report(text, **options).findings
+        return sorted((f.code, f.line, f.column, f.component) for f in findings)
     return run

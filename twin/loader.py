@@ -15,6 +15,10 @@ from twin.source import Problem, YEntry, YMap, YScalar, YSeq, is_number
 
 SUPPORTED_VERSIONS = (1,)
 _MISSING = object()
+#: A rack's ``pos`` is read as any whole number: a position outside 1..POSITIONS of its
+#: row is an S003 finding (SPEC section 5), not a bad value.
+_RACK_FIELDS = {**schema.RACK_FIELDS,
+                "pos": schema.Field("int", doc=schema.RACK_FIELDS["pos"].doc)}
 
 
 def did_you_mean(word: str, known) -> str:
@@ -42,10 +46,14 @@ class _Loader:
     # -- helpers -------------------------------------------------------------------
     def problem(self, code: str, message: str, at, component: str | None = None) -> None:
         line, col = (at.line, at.column) if at is not None else (1, 1)
+        if at is not None and (getattr(at, "file", None) or getattr(at, "via", ())):
+            self.problems.append(Problem(code, message, line, col, component, at.file, at.via))
+            return
         self.problems.append(Problem(code, message, line, col, component))
 
     def loc(self, at) -> Loc:
-        return Loc(self.file, at.line, at.column)
+        return Loc(getattr(at, "file", None) or self.file, at.line, at.column,
+                   getattr(at, "via", ()))
 
     def mapping(self, entry: YEntry, what: str, owner: str | None = None) -> YMap | None:
         if isinstance(entry.value, YMap):
@@ -403,7 +411,7 @@ class _Loader:
 
     def rack(self, ident, item, body, types: dict[str, RackType]):
         where = f"rack {ident!r}"
-        values = self.fields(body, schema.RACK_FIELDS, ident, where, skip=("power", "cooling"))
+        values = self.fields(body, _RACK_FIELDS, ident, where, skip=("power", "cooling"))
         links = {}
         for field, wants in (("power", "power"), ("cooling", "rack-facing")):
             if field in body.entries:

@@ -6,8 +6,8 @@ so a check cannot get its own identity wrong. Codes are never renumbered.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 
 @dataclass(frozen=True, slots=True)

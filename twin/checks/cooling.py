@@ -1,7 +1,7 @@
 """C checks: cooling in normal operation (capacity, CDU flow, supply temperature, service)."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from twin.checks import Check, Hit
 from twin.model import AIR_UNIT_KINDS

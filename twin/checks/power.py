@@ -1,7 +1,7 @@
 """P checks: the power chain in normal operation (load limits, battery, fuel)."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from twin.checks import Check, Hit
 from twin.snapshot import over
@@ -14,7 +14,8 @@ def check_over_limit(s) -> Iterator[Hit]:
         load, limit = s.normal.power_out_kw[i], policy.max_utilization_of(c.kind)
         if over(load, limit * c.capacity_kw):
             yield Hit(c.id, f"{c.kind} {c.id} carries {load:,.1f} kW of {c.capacity_kw:,.1f} kW "
-                      f"({load / c.capacity_kw:.1%}), over its {limit:.0%} limit in normal operation",
+                      f"({load / c.capacity_kw:.1%}), over its {limit:.0%} limit in normal "
+                      "operation",
                       data=(("load_kw", load), ("capacity_kw", c.capacity_kw), ("limit", limit)))
 
 
@@ -27,7 +28,7 @@ def check_battery(s) -> Iterator[Hit]:
             continue
         runtime = c.battery_min * c.capacity_kw / load
         if over(need, runtime):
-            yield Hit(c.id, f"ups {c.id} runs {runtime:.1f} min on battery at its {load:,.1f} kW "
+            yield Hit(c.id, f"ups {c.id} runs {runtime:.2f} min on battery at its {load:,.1f} kW "
                       f"load, below the {need:g} min policy.min_battery_min",
                       at=f"{c.id}.battery_min", data=(("runtime_min", runtime),))
 

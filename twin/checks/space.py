@@ -1,7 +1,7 @@
 """S checks: where racks stand (slot clashes, floor loading, positions in rows)."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from twin.checks import Check, Hit
 from twin.snapshot import over
@@ -36,13 +36,13 @@ def check_floor(s) -> Iterator[Hit]:
 
 
 def check_position(s) -> Iterator[Hit]:
-    """S003: a position beyond its row's length."""
+    """S003: a position outside its row (below 1 or beyond the row's positions)."""
     halls = {h.id: h for h in s.layout.halls}
     for r in s.layout.racks:
         if r.hall is None or r.hall not in halls:
             continue
         positions = halls[r.hall].positions_of(r.row)
-        if positions is not None and r.pos > positions:
+        if positions is not None and not 1 <= r.pos <= positions:
             yield Hit(r.id, f"rack {r.id} is at position {r.pos} of {r.hall} row {r.row}, "
                       f"which has positions 1 to {positions}", at=f"{r.id}.pos")
 

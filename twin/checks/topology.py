@@ -1,7 +1,7 @@
 """T checks: the shape of the power and heat graphs (cycles, unused components)."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import networkx as nx
 
