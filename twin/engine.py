@@ -37,8 +37,11 @@ class Delta:
     cooling_heat_kw: dict  # cooling index -> new heat load
     cooling_draw_kw: dict
     cooling_flow_lpm: dict
-    racks: dict  # rack index -> (up, lost media)
+    racks: dict  # rack index -> (up, lost media), for racks whose state changed
     unfed_cooling_kw: float
+    #: Entities whose local rule changed (dead, or a source/feed/target/unit of theirs
+    #: died), as integer keys; two failure sets whose footprints are disjoint add up.
+    footprint: frozenset = frozenset()
 
 
 class Engine:
@@ -179,8 +182,11 @@ class Engine:
         return inp, ((srcs[0], inp),)
 
     # -- one scenario -----------------------------------------------------------------
-    def delta(self, failed) -> Delta:
-        """What changes when the components ``failed`` (ids) fail together."""
+    def delta(self, failed, *, footprint: bool = False) -> Delta:
+        """What changes when the components ``failed`` (ids) fail together.
+
+        With ``footprint``, also the entities whose local rule changed (see :class:`Delta`).
+        """
         net = self.net
         dead_p = set(self.base_p_dead)
         dead_c = set(self.base_c_dead)
@@ -325,9 +331,22 @@ class Engine:
                 d_demand[s] = d_demand.get(s, 0.0) + kw
                 push_p(s)
 
+        fp = frozenset()
+        if footprint:
+            n_p, n_pc = len(net.power_ids), len(net.power_ids) + len(net.cooling_ids)
+            keys = set(newly_p)
+            for i in newly_p:
+                keys.update(self.p_children[i])
+                keys.update(n_p + j for j in self.p_units[i])
+            for j in newly_c:
+                keys.add(n_p + j)
+                keys.update(n_p + u for u in self.c_upstream[j])
+            keys.update(n_pc + c for c in touched_racks)
+            fp = frozenset(keys)
         order = self.order
         return Delta(tuple(sorted(set(failed), key=lambda x: order.get(x, len(order)))),
-                     dead_p, dead_c, new_out, new_in, new_heat, new_draw, new_flow, racks, unfed)
+                     dead_p, dead_c, new_out, new_in, new_heat, new_draw, new_flow, racks, unfed,
+                     fp)
 
     def result(self, failed) -> FlowResult:
         """The full :class:`FlowResult` of a scenario, built from its delta."""
