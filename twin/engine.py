@@ -22,7 +22,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
-from twin.flow import FlowResult, Network, evaluate
+from twin.flow import FlowResult, Network, evaluate, shares, unit_draw_kw
 
 
 @dataclass(slots=True)
@@ -125,14 +125,8 @@ class Engine:
             if not up:
                 lost.append(medium)
                 continue
-            caps = [cap[u] for u in up]
-            if any(c is None for c in caps):
-                weights = [1.0 / len(up)] * len(up)
-            else:
-                total = sum(caps)
-                weights = [c / total for c in caps]
             fpk = net.rack_flow_lpm_per_kw[k] if medium == "liquid" else 0.0
-            for u, w in zip(up, weights):
+            for u, w in shares(up, cap):
                 heats.append((u, load * w, load * w * fpk))
         return True, tuple(lost), loads, tuple(heats)
 
@@ -142,21 +136,9 @@ class Engine:
         if j in dead_c:
             return 0.0, (), (), 0.0
         cap = net.cooling_capacity_kw
-        if net.cooling_power_kw[j] > 0.0 and cap[j]:
-            d = net.cooling_power_kw[j] * q / cap[j]
-        elif net.cooling_kind[j] == "chiller" and net.cooling_power_kw[j] == 0.0:
-            d = q / net.cooling_cop[j]
-        else:
-            d = 0.0
+        d = unit_draw_kw(net, j, q)
         to = [t for t in net.cooling_to[j] if t not in dead_c]
-        passes = ()
-        if to:
-            caps = [cap[t] for t in to]
-            if any(c is None for c in caps):
-                passes = tuple((t, (q + d) / len(to)) for t in to)
-            else:
-                total = sum(caps)
-                passes = tuple((t, (q + d) * c / total) for t, c in zip(to, caps))
+        passes = tuple((t, (q + d) * w) for t, w in shares(to, cap)) if to else ()
         feeds_draw, unfed = (), 0.0
         if d:
             feeds = [p for p in net.cooling_feeds[j] if p not in dead_p]

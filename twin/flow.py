@@ -26,7 +26,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
-from twin.model import AIR_UNIT_KINDS, LIQUID_UNIT_KINDS, Layout
+from twin.model import AIR_UNIT_KINDS, LIQUID_UNIT_KINDS, Layout, order_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ class Network:
     cooling_ids: tuple[str, ...]
     cooling_kind: tuple[str, ...]
     cooling_capacity_kw: tuple[float | None, ...]
-    cooling_power_kw: tuple[float, ...]
+    cooling_power_kw: tuple[float | None, ...]
     cooling_cop: tuple[float | None, ...]
     cooling_feeds: tuple[tuple[int, ...], ...]
     cooling_to: tuple[tuple[int, ...], ...]
@@ -155,13 +155,14 @@ def compile_network(layout: Layout) -> Network:
         rack_air_units=tuple(tuple(c_index[u] for u in r.cooling
                                    if layout.cooling[c_index[u]].kind in air)
                              for r in layout.racks),
-        failable=tuple([c.id for c in layout.power if c.failable]
-                       + [u.id for u in layout.cooling if u.failable]),
+        failable=tuple(x.id for x in sorted(
+            [c for c in layout.power if c.failable] + [u for u in layout.cooling if u.failable],
+            key=lambda x: order_key(x.loc))),
         index=index,
     )
 
 
-def _share(targets: list[int], capacity) -> list[tuple[int, float]]:
+def shares(targets: list[int], capacity) -> list[tuple[int, float]]:
     """Weights of ``targets`` in proportion to capacity (equal when any has none)."""
     caps = [capacity[t] for t in targets]
     if any(c is None for c in caps):
@@ -169,6 +170,20 @@ def _share(targets: list[int], capacity) -> list[tuple[int, float]]:
         return [(t, w) for t in targets]
     total = sum(caps)
     return [(t, c / total) for t, c in zip(targets, caps)]
+
+
+def unit_draw_kw(net: "Network", j: int, q: float) -> float:
+    """Electrical draw of cooling unit ``j`` at heat load ``q`` (kW).
+
+    ``power_kw × q / capacity_kw``; a chiller without ``power_kw`` draws ``q / cop``.
+    """
+    pk = net.cooling_power_kw[j]
+    if pk is not None:
+        cap = net.cooling_capacity_kw[j]
+        return pk * q / cap if pk > 0.0 and cap else 0.0
+    if net.cooling_kind[j] == "chiller":
+        return q / net.cooling_cop[j]
+    return 0.0
 
 
 def evaluate(net: Network, failed=()) -> FlowResult:
@@ -215,7 +230,7 @@ def evaluate(net: Network, failed=()) -> FlowResult:
             if not up:
                 missing.append(medium)
                 continue
-            for u, w in _share(up, cap_c):
+            for u, w in shares(up, cap_c):
                 heat[u] += load * w
                 if medium == "liquid":
                     flow[u] += load * w * net.rack_flow_lpm_per_kw[k]
@@ -229,16 +244,11 @@ def evaluate(net: Network, failed=()) -> FlowResult:
         if not eff[j]:
             continue
         q = heat[j]
-        if net.cooling_power_kw[j] > 0.0 and cap_c[j]:
-            d = net.cooling_power_kw[j] * q / cap_c[j]
-        elif net.cooling_kind[j] == "chiller" and net.cooling_power_kw[j] == 0.0:
-            d = q / net.cooling_cop[j]
-        else:
-            d = 0.0
+        d = unit_draw_kw(net, j, q)
         draw[j] = d
         to = [t for t in net.cooling_to[j] if eff[t]]
         if to:
-            for t, w in _share(to, cap_c):
+            for t, w in shares(to, cap_c):
                 heat[t] += (q + d) * w
         if d:
             feeds = [p for p in net.cooling_feeds[j] if live[p]]

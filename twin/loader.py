@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 
 from twin import schema
 from twin.catalog import builtin_rack_types
@@ -14,6 +15,7 @@ from twin.model import (
 from twin.source import Problem, YEntry, YMap, YScalar, YSeq, is_number
 
 SUPPORTED_VERSIONS = (1,)
+_EXPONENT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+")
 _MISSING = object()
 #: A rack's ``pos`` is read as any whole number: a position outside 1..POSITIONS of its
 #: row is an S003 finding (SPEC section 5), not a bad value.
@@ -79,6 +81,8 @@ class _Loader:
         label = f"{where}: {key}"
         if spec.type in ("number", "int"):
             v = raw.value if isinstance(raw, YScalar) else None
+            if isinstance(v, str) and raw.plain and _EXPONENT.fullmatch(v):
+                v = float(v)  # YAML 1.2 reads 1e3 as a number, YAML 1.1 as text
             if not isinstance(raw, YScalar) or not is_number(v):
                 shown = _scalar_text(raw)
                 why = "not a finite number" if isinstance(v, float) else "not a number"
@@ -157,9 +161,17 @@ class _Loader:
         return True
 
     def refs(self, owner: str, field: str, nodes, wants: str) -> tuple[str, ...]:
+        seen = set()
+        out = []
         for node in nodes:
+            if node.text in seen:
+                self.problem("L004", f"{owner}: {field}: {node.text!r} is listed twice; a feed, "
+                             "source or unit counts once", node, owner)
+                continue
+            seen.add(node.text)
             self.pending_refs.append((owner, field, node, wants))
-        return tuple(node.text for node in nodes)
+            out.append(node.text)
+        return tuple(out)
 
     # -- sections ------------------------------------------------------------------
     def load(self) -> Layout:
@@ -355,7 +367,8 @@ class _Loader:
         capacity = self.capacity(ident, item, values, policy, required=not written)
         if capacity is None:
             return None
-        if kind not in SOURCE_KINDS and not sources and "from" not in body.entries:
+        if kind not in SOURCE_KINDS and not sources and (
+                "from" not in body.entries or isinstance(body.entries["from"].value, YSeq)):
             self.problem("L003", f"{ident}: a {kind} needs `from:` (its upstream power "
                          "component)", item, ident)
         return PowerComponent(
@@ -390,7 +403,7 @@ class _Loader:
         elif capacity is None:
             return None
         return CoolingComponent(
-            id=ident, kind=kind, capacity_kw=capacity, power_kw=values.get("power_kw", 0.0),
+            id=ident, kind=kind, capacity_kw=capacity, power_kw=values.get("power_kw"),
             cop=values.get("cop", 6.0 if kind == "chiller" else None),
             flow_lpm=values.get("flow_lpm"), supply_c=values.get("supply_c"),
             power=links.get("power", ()), to=links.get("to", ()),
@@ -430,8 +443,11 @@ class _Loader:
                         if getattr(rack_type, f) is not None}
         resolved.update({f: values[f] for f in RACK_TYPE_FIELDS if f in values})
         if "it_kw" not in resolved:
-            if "it_kw" not in body.entries and type_name is None:
-                self.problem("L003", f"{ident}: give `type` (a rack type) or `it_kw`", item, ident)
+            if "it_kw" not in body.entries:
+                what = (f"rack type {type_name!r} gives no it_kw: add `it_kw` to the rack or "
+                        "the type" if type_name is not None else "give `type` (a rack type) or "
+                        "`it_kw`")
+                self.problem("L003", f"{ident}: {what}", item, ident)
             return None
         place = [k for k in ("hall", "row", "pos") if k in body.entries]
         if place and len(place) < 3:

@@ -35,6 +35,16 @@ class Via:
     column: int
 
 
+def order_key(loc: "Loc | None") -> tuple:
+    """Sort key for "file order": instances at their instantiating line, then inside."""
+    if loc is None:
+        return (float("inf"),)
+    key: list = []
+    for v in loc.via:
+        key += [v.line, v.column]
+    return (*key, loc.line, loc.column)
+
+
 @dataclass(frozen=True, slots=True)
 class Loc:
     """Where something was written: file and 1-based line and column.
@@ -140,7 +150,7 @@ class CoolingComponent:
     id: str
     kind: str
     capacity_kw: float | None
-    power_kw: float = 0.0
+    power_kw: float | None = None  # draw at full capacity; None: not given
     cop: float | None = None
     flow_lpm: float | None = None
     supply_c: float | None = None

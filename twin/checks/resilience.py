@@ -4,15 +4,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from twin.checks import Check, Hit
+from twin.model import order_key
 from twin.snapshot import over
 
 
 def _in_file_order(layout, scenario) -> tuple[str, ...]:
     """The failed ids in the order they are written in the file (SPEC section 8)."""
-    def where(ident: str) -> tuple[int, int]:
-        loc = layout.loc_of(ident)
-        return (loc.line, loc.column) if loc else (0, 0)
-    return tuple(sorted(scenario, key=where))
+    return tuple(sorted(scenario, key=lambda ident: order_key(layout.loc_of(ident))))
 
 
 def _lost_message(scenario, racks, what: str) -> str:
