@@ -104,6 +104,21 @@ class Engine:
                                      self.base_c_dead) for j in range(n_c)]
         self.power_base = [self._route(i, self.normal.power_out_kw[i], self.base_p_dead)
                            for i in range(n_p)]
+        # normal split weights: how a change of input or heat is passed on unchanged
+        self.route_weights = [self._route(i, 1.0 * self._eff(i), self.base_p_dead)[1]
+                              for i in range(n_p)]
+        self.unit_weights = []
+        for j in range(n_c):
+            _, passes, feeds, unfed = self._unit(j, 0.0, self.base_p_dead, self.base_c_dead)
+            to = [t for t in net.cooling_to[j] if t not in self.base_c_dead]
+            live = [p for p in net.cooling_feeds[j] if p not in self.base_p_dead]
+            self.unit_weights.append((tuple(shares(to, net.cooling_capacity_kw)) if to else (),
+                                      tuple((p, 1.0 / len(live)) for p in live),
+                                      bool(net.cooling_feeds[j]) is False or not live))
+
+    def _eff(self, i: int) -> float:
+        net = self.net
+        return 1.0 if net.power_is_source[i] else net.power_efficiency[i]
 
     # -- local rules, shared by the base and every scenario --------------------------
     def _rack(self, k: int, dead_p, dead_c):
@@ -249,24 +264,43 @@ class Engine:
                 queued.add(j)
                 heapq.heappush(heap, (c_pos[j], j))
 
+        rerouted_c = set(newly_c)
+        for j in newly_c:
+            rerouted_c.update(self.c_upstream[j])
+        for i in newly_p:
+            rerouted_c.update(self.p_units[i])
         for j in d_heat:
             push_c(j)
-        for j in newly_c:
+        for j in rerouted_c:
             push_c(j)
-            for u in self.c_upstream[j]:
-                push_c(u)
-        for i in newly_p:
-            for j in self.p_units[i]:
-                push_c(j)
         new_heat, new_draw, new_flow = {}, {}, {}
         unfed = self.normal.unfed_cooling_kw
         base_heat = self.normal.cooling_heat_kw
+        base_draw = self.normal.cooling_draw_kw
+        unit_weights = self.unit_weights
         while heap:
             _, j = heapq.heappop(heap)
             q = 0.0 if j in dead_c else base_heat[j] + d_heat.get(j, 0.0)
             new_heat[j] = q
             if j in d_flow:
                 new_flow[j] = 0.0 if j in dead_c else self.normal.cooling_flow_lpm[j] + d_flow[j]
+            if j not in rerouted_c:
+                # same live targets and feeds: pass the change on by the normal weights
+                d = unit_draw_kw(net, j, q)
+                new_draw[j] = d
+                dq = q + d - base_heat[j] - base_draw[j]
+                dd = d - base_draw[j]
+                to_w, feed_w, unfed_j = unit_weights[j]
+                if dq:
+                    for t, w in to_w:
+                        d_heat[t] = d_heat.get(t, 0.0) + dq * w
+                        push_c(t)
+                if dd:
+                    if unfed_j:
+                        unfed += dd
+                    for p, w in feed_w:
+                        d_demand[p] = d_demand.get(p, 0.0) + dd * w
+                continue
             d, passes, feeds_draw, unfed_j = self._unit(j, q, dead_p, dead_c)
             bd, bpasses, bfeeds, bunfed = self.unit_base[j]
             new_draw[j] = d
@@ -292,39 +326,48 @@ class Engine:
                 queued.add(i)
                 heapq.heappush(heap, (-p_pos[i], i))
 
+        rerouted_p = set(newly_p)
+        for i in newly_p:
+            rerouted_p.update(self.p_children[i])
         for i in d_demand:
             push_p(i)
-        for i in newly_p:
+        for i in rerouted_p:
             push_p(i)
-            for c in self.p_children[i]:
-                push_p(c)
         new_out, new_in = {}, {}
-        base_out = self.normal.power_out_kw
+        base_out, base_in = self.normal.power_out_kw, self.normal.power_in_kw
+        efficiency, is_source = net.power_efficiency, net.power_is_source
+        route_weights = self.route_weights
         while heap:
             _, i = heapq.heappop(heap)
+            if i not in rerouted_p:
+                # same live sources: the change in input goes by the normal split
+                out = base_out[i] + d_demand.get(i, 0.0)
+                new_out[i] = out
+                inp = out if is_source[i] else out / efficiency[i]
+                new_in[i] = inp
+                dv = inp - base_in[i]
+                if dv:
+                    for src, w in route_weights[i]:
+                        d_demand[src] = d_demand.get(src, 0.0) + dv * w
+                        push_p(src)
+                continue
             out = 0.0 if i in dead_p else base_out[i] + d_demand.get(i, 0.0)
             new_out[i] = out
             inp, routes = self._route(i, out, dead_p)
             new_in[i] = inp
-            for s, kw in self.power_base[i][1]:
-                d_demand[s] = d_demand.get(s, 0.0) - kw
-                push_p(s)
-            for s, kw in routes:
-                d_demand[s] = d_demand.get(s, 0.0) + kw
-                push_p(s)
+            for src, kw in self.power_base[i][1]:
+                d_demand[src] = d_demand.get(src, 0.0) - kw
+                push_p(src)
+            for src, kw in routes:
+                d_demand[src] = d_demand.get(src, 0.0) + kw
+                push_p(src)
 
         fp = frozenset()
         if footprint:
-            n_p, n_pc = len(net.power_ids), len(net.power_ids) + len(net.cooling_ids)
-            keys = set(newly_p)
-            for i in newly_p:
-                keys.update(self.p_children[i])
-                keys.update(n_p + j for j in self.p_units[i])
-            for j in newly_c:
-                keys.add(n_p + j)
-                keys.update(n_p + u for u in self.c_upstream[j])
-            keys.update(n_pc + c for c in touched_racks)
-            fp = frozenset(keys)
+            n_p = len(net.power_ids)
+            n_pc = n_p + len(net.cooling_ids)
+            fp = frozenset([*rerouted_p, *(n_p + j for j in rerouted_c),
+                            *(n_pc + c for c in touched_racks)])
         order = self.order
         return Delta(tuple(sorted(set(failed), key=lambda x: order.get(x, len(order)))),
                      dead_p, dead_c, new_out, new_in, new_heat, new_draw, new_flow, racks, unfed,
