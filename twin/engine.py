@@ -25,6 +25,20 @@ from dataclasses import dataclass
 from twin.flow import FlowResult, Network, evaluate, shares, unit_draw_kw
 
 
+@dataclass(frozen=True, slots=True)
+class RackSpec:
+    """A rack as the engine sees it: kW, L/min per kW and its links as indices."""
+
+    it_kw: float
+    liquid_kw: float
+    air_kw: float
+    flow_lpm_per_kw: float
+    feeds: tuple[int, ...]
+    min_feeds: int
+    liquid_units: tuple[int, ...]
+    air_units: tuple[int, ...]
+
+
 @dataclass(slots=True)
 class Delta:
     """What one failure set changes, sparse: new values of the touched entries only."""
@@ -124,23 +138,33 @@ class Engine:
     def _rack(self, k: int, dead_p, dead_c):
         """A rack's state and contribution: (up, lost, [(feed, kW)], [(unit, kW, L/min)])."""
         net = self.net
-        feeds = [p for p in net.rack_feeds[k] if p not in dead_p]
-        if not feeds or len(feeds) < net.rack_min_feeds[k]:
+        return self.split(RackSpec(net.rack_it_kw[k], net.rack_liquid_kw[k], net.rack_air_kw[k],
+                                   net.rack_flow_lpm_per_kw[k], net.rack_feeds[k],
+                                   net.rack_min_feeds[k], net.rack_liquid_units[k],
+                                   net.rack_air_units[k]), dead_p, dead_c)
+
+    def split(self, rack: "RackSpec", dead_p, dead_c):
+        """How a rack splits over live feeds and effective units (SPEC section 4).
+
+        Returns (up, lost media, [(feed, kW)], [(unit, heat kW, L/min)]).
+        """
+        feeds = [p for p in rack.feeds if p not in dead_p]
+        if not feeds or len(feeds) < rack.min_feeds:
             return False, (), (), ()
-        per_feed = net.rack_it_kw[k] / len(feeds)
+        per_feed = rack.it_kw / len(feeds)
         loads = tuple((p, per_feed) for p in feeds)
         heats = []
         lost = []
-        cap = net.cooling_capacity_kw
-        for medium, load, units in (("liquid", net.rack_liquid_kw[k], net.rack_liquid_units[k]),
-                                    ("air", net.rack_air_kw[k], net.rack_air_units[k])):
+        cap = self.net.cooling_capacity_kw
+        for medium, load, units in (("liquid", rack.liquid_kw, rack.liquid_units),
+                                    ("air", rack.air_kw, rack.air_units)):
             if load <= 0.0:
                 continue
             up = [u for u in units if u not in dead_c]
             if not up:
                 lost.append(medium)
                 continue
-            fpk = net.rack_flow_lpm_per_kw[k] if medium == "liquid" else 0.0
+            fpk = rack.flow_lpm_per_kw if medium == "liquid" else 0.0
             for u, w in shares(up, cap):
                 heats.append((u, load * w, load * w * fpk))
         return True, tuple(lost), loads, tuple(heats)
@@ -179,11 +203,8 @@ class Engine:
         return inp, ((srcs[0], inp),)
 
     # -- one scenario -----------------------------------------------------------------
-    def delta(self, failed, *, footprint: bool = False) -> Delta:
-        """What changes when the components ``failed`` (ids) fail together.
-
-        With ``footprint``, also the entities whose local rule changed (see :class:`Delta`).
-        """
+    def liveness(self, failed):
+        """Dead power and cooling indices under ``failed`` (ids), and the newly dead ones."""
         net = self.net
         dead_p = set(self.base_p_dead)
         dead_c = set(self.base_c_dead)
@@ -222,6 +243,15 @@ class Engine:
                     dead_c.add(j)
                     newly_c.append(j)
                     stack.append(j)
+        return dead_p, dead_c, newly_p, newly_c
+
+    def delta(self, failed, *, footprint: bool = False) -> Delta:
+        """What changes when the components ``failed`` (ids) fail together.
+
+        With ``footprint``, also the entities whose local rule changed (see :class:`Delta`).
+        """
+        net = self.net
+        dead_p, dead_c, newly_p, newly_c = self.liveness(failed)
 
         # 2. racks touching what changed
         touched_racks = set()
@@ -372,6 +402,84 @@ class Engine:
         return Delta(tuple(sorted(set(failed), key=lambda x: order.get(x, len(order)))),
                      dead_p, dead_c, new_out, new_in, new_heat, new_draw, new_flow, racks, unfed,
                      fp)
+
+    def increment(self, failed, rack: "RackSpec"):
+        """Extra loads that one more rack causes under the failure set ``failed``.
+
+        The rack splits over the scenario's live feeds and effective units; its load is
+        passed up the power chain and its heat down the heat chain with the scenario's
+        routing. Returns (up, lost media, power index -> extra output kW, cooling index ->
+        extra heat kW, cooling index -> extra L/min). Loads are linear, so increments add.
+        """
+        net = self.net
+        dead_p, dead_c, newly_p, newly_c = self.liveness(failed)
+        up, lost, loads, heats = self.split(rack, dead_p, dead_c)
+        demand: dict[int, float] = {}
+        heat: dict[int, float] = {}
+        flow: dict[int, float] = {}
+        for p, kw in loads:
+            demand[p] = demand.get(p, 0.0) + kw
+        for u, kw, lpm in heats:
+            heat[u] = heat.get(u, 0.0) + kw
+            if lpm:
+                flow[u] = flow.get(u, 0.0) + lpm
+        rerouted_p = set(newly_p)
+        for i in newly_p:
+            rerouted_p.update(self.p_children[i])
+        rerouted_c = set(newly_c)
+        for j in newly_c:
+            rerouted_c.update(self.c_upstream[j])
+        for i in newly_p:
+            rerouted_c.update(self.p_units[i])
+        d_heat = dict(heat)
+        d_demand = dict(demand)
+        heap = [(self.c_pos[j], j) for j in d_heat]
+        heapq.heapify(heap)
+        queued = set(d_heat)
+        out_c = {}
+        cap = net.cooling_capacity_kw
+        while heap:
+            _, j = heapq.heappop(heap)
+            if j in dead_c:
+                continue
+            dq = d_heat[j]
+            out_c[j] = dq
+            dd = unit_draw_kw(net, j, dq)
+            if j in rerouted_c:
+                to = [t for t in net.cooling_to[j] if t not in dead_c]
+                to_w = shares(to, cap) if to else ()
+                live = [p for p in net.cooling_feeds[j] if p not in dead_p]
+                feed_w = [(p, 1.0 / len(live)) for p in live]
+            else:
+                to_w, feed_w, _ = self.unit_weights[j]
+            for t, w in to_w:
+                d_heat[t] = d_heat.get(t, 0.0) + (dq + dd) * w
+                if t not in queued:
+                    queued.add(t)
+                    heapq.heappush(heap, (self.c_pos[t], t))
+            for p, w in feed_w:
+                d_demand[p] = d_demand.get(p, 0.0) + dd * w
+        heap = [(-self.p_pos[i], i) for i in d_demand]
+        heapq.heapify(heap)
+        queued = set(d_demand)
+        out_p = {}
+        while heap:
+            _, i = heapq.heappop(heap)
+            if i in dead_p:
+                continue
+            dv = d_demand[i]
+            out_p[i] = dv
+            if net.power_is_source[i]:
+                continue
+            routes = (self._route(i, self._eff(i), dead_p)[1] if i in rerouted_p
+                      else self.route_weights[i])
+            dv_in = dv / net.power_efficiency[i]
+            for src, w in routes:
+                d_demand[src] = d_demand.get(src, 0.0) + dv_in * w
+                if src not in queued:
+                    queued.add(src)
+                    heapq.heappush(heap, (-self.p_pos[src], src))
+        return up, lost, out_p, out_c, flow
 
     def result(self, failed) -> FlowResult:
         """The full :class:`FlowResult` of a scenario, built from its delta."""
