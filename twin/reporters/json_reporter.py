@@ -33,3 +33,7 @@ def catalog(types) -> str:
     fields = ("name", "it_kw", "liquid_fraction", "weight_kg", "footprint_m2", "flow_lpm_per_kw",
               "max_supply_c", "max_inlet_c", "tokens_per_s", "description", "status", "source")
     return _dump({"rack_types": [{f: getattr(t, f) for f in fields} for t in types]})
+
+
+def capacity(c) -> str:
+    return _dump(c.as_dict())

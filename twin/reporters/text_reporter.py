@@ -79,3 +79,27 @@ def catalog(types) -> str:
 
 def _lines(lines) -> str:
     return "".join(f"{line}\n" for line in lines)
+
+
+def capacity(c) -> str:
+    scope = "N-1 included"
+    lines = [f"{c.file}: {c.fits} more {c.rack_type} rack(s) fit ({scope})"]
+    if c.requested is not None:
+        verdict = "fit" if c.ok else "do not fit"
+        lines.append(f"{c.requested} requested: they {verdict}")
+        if not c.ok and c.binding is not None and c.binding.increment_kw:
+            short = (c.requested - c.fits) * c.binding.increment_kw - (c.binding.margin_kw or 0)
+            lines.append(f"to fit {c.requested}: give {c.binding.component} about "
+                         f"{max(short, 0):,.0f} kW more ({c.binding.code}), then ask again")
+    for h in c.halls:
+        line = f"{h.hall}: {h.fits} of {h.free_slots} free position(s)"
+        if h.binding is not None:
+            line += f"; next rack stopped by {h.binding.code} {h.binding.component}: " \
+                    f"{h.binding.message}"
+        lines.append(line)
+    if c.placed:
+        lines.append("placed:")
+        for p in c.placed:
+            lines.append(f"  {p.id}  {p.hall} {p.row} pos {p.pos}  power {', '.join(p.power)}"
+                         f"  cooling {', '.join(p.cooling)}  (like {p.like})")
+    return _lines(lines)
