@@ -119,7 +119,7 @@ class _Pattern:
 
     like: Rack
     spec: RackSpec
-    static: Binding | None = None
+    runs: bool = True  # does one such rack run at all in normal operation
     normal_p: dict = field(default_factory=dict)
     normal_c: dict = field(default_factory=dict)
     normal_flow: dict = field(default_factory=dict)
@@ -139,11 +139,9 @@ class CapacitySearch:
         self.policy = layout.policy
         self.n_p = len(self.net.power_ids)
         self._sweep()
-        self.add_p: dict[int, float] = {}  # normal-operation load added so far
-        self.add_c: dict[int, float] = {}
-        self.add_flow: dict[int, float] = {}
-        self.extra_p: dict[int, dict[int, float]] = {}  # component -> set -> extra vs normal inc
-        self.extra_c: dict[int, dict[int, float]] = {}
+        # normal-operation load added so far, and per component per failure set the
+        # difference between what placements added under that set and normally
+        self.reset(families)
         self.patterns: dict[str, _Pattern] = {}
         policy = self.policy
         self.p_fail_limit = [policy.failover_utilization_of(c.kind) * c.capacity_kw
@@ -156,6 +154,13 @@ class CapacitySearch:
         self.c_index = {x: j for j, x in enumerate(self.net.cooling_ids)}
         self.p_index = {x: i for i, x in enumerate(self.net.power_ids)}
         self.outage_ids = {self.net.rack_ids[r] for r in self.outage_racks}
+
+    def reset(self, families=FAMILIES) -> None:
+        """Forget every placement; keep the sweep and the patterns' increments."""
+        self.families = set(families)
+        self.add_p, self.add_c, self.add_flow = {}, {}, {}
+        self.extra_p, self.extra_c = {}, {}
+        self.statics: dict[str, Binding | None] = {}
 
     # -- the N-1 picture of the layout as it is ---------------------------------------
     def _sweep(self) -> None:
@@ -206,12 +211,10 @@ class CapacitySearch:
             tuple(c_index[u] for u in like.cooling if kinds[u] == "cdu"),
             tuple(c_index[u] for u in like.cooling if kinds[u] in AIR_UNIT_KINDS))
         pat = _Pattern(like, spec)
-        pat.static = self._static(pat, hall)
-        if pat.static is None:
-            up, lost, dp, dc, flow = self.engine.increment((), spec)
-            if not up or lost:
-                pat.static = Binding(hall.id, like.id, "C004", None, None,
-                                     f"a {t.name} rack linked like {like.id} would not run")
+        up, lost, dp, dc, flow = self.engine.increment((), spec)
+        if not up or lost:
+            pat.runs = False
+        else:
             pat.normal_p, pat.normal_c, pat.normal_flow = dp, dc, flow
             path = set(dp) | {self.n_p + j for j in dc} | set(spec.feeds)
             path |= {self.n_p + j for j in spec.liquid_units + spec.air_units}
@@ -252,8 +255,10 @@ class CapacitySearch:
                 return Binding(hall.id, like.id, "C004", None, None,
                                f"racks linked like {like.id} have no unit for a {t.name} rack's "
                                "liquid or air heat")
-        if not like.power:
-            return Binding(hall.id, like.id, "C004", None, None, f"{like.id} has no power feed")
+        if not like.power or not pat.runs:
+            return Binding(hall.id, like.id, "C004", None, None,
+                           f"a {t.name} rack linked like {like.id} would not run (no live feed "
+                           "or no unit for its heat)")
         if like.id in self.outage_ids:
             return Binding(hall.id, like.id, "R001", None, None,
                            f"racks linked like {like.id} already lose power or cooling under a "
@@ -261,10 +266,13 @@ class CapacitySearch:
         return None
 
     # -- checking one more rack ------------------------------------------------------
-    def check(self, pat: _Pattern, hall_id: str) -> Binding | None:
+    def check(self, pat: _Pattern, hall) -> Binding | None:
         """The first constraint one more rack of ``pat`` breaks, or ``None`` if it fits."""
-        if pat.static is not None:
-            return pat.static
+        hall_id = hall.id
+        if pat.like.id not in self.statics:
+            self.statics[pat.like.id] = self._static(pat, hall)
+        if self.statics[pat.like.id] is not None:
+            return self.statics[pat.like.id]
         net, policy = self.net, self.policy
         lp, lc = self.layout.power, self.layout.cooling
         if "power" in self.families:
@@ -404,8 +412,12 @@ class CapacitySearch:
                         per[s] = per.get(s, 0.0) + diff
 
 
-def _slots(layout: Layout, hall_ids):
-    """Free slots per hall in placement order, each with the rack whose links it copies."""
+def _slots(layout: Layout, hall_ids, *, virtual: int = 0):
+    """Free slots per hall in placement order, each with the rack whose links it copies.
+
+    ``virtual`` adds that many positions past the end of each row (for "how much would
+    power or cooling alone allow" questions), cycling through the row's racks' links.
+    """
     by_row: dict[tuple, list[Rack]] = {}
     for r in layout.racks:
         if r.hall is not None:
@@ -424,6 +436,9 @@ def _slots(layout: Layout, hall_ids):
                 if pos not in taken:
                     like = min(racks, key=lambda r: (abs(r.pos - pos), r.pos))
                     slots.append((row, pos, like))
+            ordered = sorted(racks, key=lambda r: r.pos)
+            for n in range(virtual):
+                slots.append((row, positions + 1 + n, ordered[n % len(ordered)]))
         out.append((hall, slots))
     return out
 
@@ -439,22 +454,36 @@ def _new_id(taken: set, hall: str, row: str, pos: int) -> str:
 
 
 def search(layout: Layout, rack_type: RackType, *, halls=None, count: int | None = None,
-           families=FAMILIES) -> CapacityResult:
-    """Add racks of ``rack_type`` slot by slot while every check still passes."""
-    state = CapacitySearch(layout, rack_type, families=families)
+           families=FAMILIES, virtual: int = 0, state: CapacitySearch | None = None
+           ) -> CapacityResult:
+    """Add racks of ``rack_type`` slot by slot while every check still passes.
+
+    ``families`` limits the constraints (power, cooling, floor, space) taken into
+    account; without ``space``, ``virtual`` positions past each row's end are offered
+    too, so the answer is what the other families alone allow.
+    """
+    if state is None:
+        state = CapacitySearch(layout, rack_type, families=families)
+    else:
+        state.reset(families)
     taken = {x.id for x in (*layout.power, *layout.cooling, *layout.halls, *layout.racks)}
     placed: list[Placement] = []
     hall_results = []
     first_binding = None
-    for hall, slots in _slots(layout, halls):
+    for hall, slots in _slots(layout, halls, virtual=0 if "space" in families else virtual):
         n_before = len(placed)
         rejected = []
+        refused: set[str] = set()
         for row, pos, like in slots:
             if count is not None and len(placed) >= count:
                 rejected.append((row, pos, like))
                 continue
+            if like.id in refused and "space" not in families:
+                continue  # loads only grow: a pattern refused once stays refused
             pat = state.pattern(like, hall)
-            hit = state.check(pat, hall.id)
+            hit = state.check(pat, hall)
+            if hit is not None:
+                refused.add(like.id)
             if hit is None:
                 state.place(pat)
                 ident = _new_id(taken, hall.id, row, pos)
@@ -467,7 +496,7 @@ def search(layout: Layout, rack_type: RackType, *, halls=None, count: int | None
         # what stops the next rack in this hall, at the final state
         binding = None
         for row, pos, like in rejected:
-            binding = state.check(state.pattern(like, hall), hall.id)
+            binding = state.check(state.pattern(like, hall), hall)
             if binding is not None:
                 break
         if binding is None and "space" in families:
@@ -481,8 +510,8 @@ def search(layout: Layout, rack_type: RackType, *, halls=None, count: int | None
     fits = len(placed)
     if count is not None:
         # ask on: could more than `count` fit? only the number matters then
-        more = search(layout, rack_type, halls=halls, count=None, families=families) \
-            if fits >= count else None
+        more = search(layout, rack_type, halls=halls, count=None, families=families,
+                      state=state) if fits >= count else None
         fits = more.fits if more is not None else fits
         first_binding = more.binding if more is not None else first_binding
     return CapacityResult(layout.file, rack_type.name, fits, tuple(placed), first_binding,

@@ -37,3 +37,7 @@ def catalog(types) -> str:
 
 def capacity(c) -> str:
     return _dump(c.as_dict())
+
+
+def headroom(h) -> str:
+    return _dump(h.as_dict())

@@ -103,3 +103,36 @@ def capacity(c) -> str:
             lines.append(f"  {p.id}  {p.hall} {p.row} pos {p.pos}  power {', '.join(p.power)}"
                          f"  cooling {', '.join(p.cooling)}  (like {p.like})")
     return _lines(lines)
+
+
+def _num(value, fmt=",.1f") -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def _pct(value) -> str:
+    return "-" if value is None else f"{round(value, 9):.1%}"
+
+
+def headroom(h) -> str:
+    lines = [f"{h.file}: headroom (normal operation and worst single failure)", ""]
+    head = (f"{'component':<14} {'kind':<13} {'capacity kW':>12} {'load kW':>10} {'util':>7} "
+            f"{'margin kW':>10} {'N-1 load kW':>12} {'N-1 util':>8} {'N-1 margin':>11}  worst set")
+    lines += [head, "-" * len(head)]
+    for c in h.components:
+        lines.append(f"{c.id:<14} {c.kind:<13} {_num(c.capacity_kw):>12} {_num(c.load_kw):>10} "
+                     f"{_pct(c.utilization):>7} {_num(c.margin_kw):>10} "
+                     f"{_num(c.worst_load_kw):>12} {_pct(c.worst_utilization):>8} "
+                     f"{_num(c.worst_margin_kw):>11}  {', '.join(c.worst_scenario)}".rstrip())
+    lines += ["", "stranded capacity per hall (probe: the hall's most common rack type)", ""]
+    head = (f"{'hall':<12} {'racks':>5} {'IT kW':>10} {'probe':<14} {'free':>5} {'fit':>4} "
+            f"{'power-only':>10} {'cooling-only':>12} {'stranded power kW':>18} "
+            f"{'stranded cooling kW':>20}  binding")
+    lines += [head, "-" * len(head)]
+    for x in h.halls:
+        b = x.binding
+        binding = f"{b['code']} {b['component']}: {b['message']}" if b else ""
+        lines.append(f"{x.hall:<12} {x.racks:>5} {x.it_kw:>10,.1f} {x.probe_type or '-':<14} "
+                     f"{x.free_slots:>5} {x.fits:>4} {x.power_racks:>10} {x.cooling_racks:>12} "
+                     f"{x.stranded_power_kw:>18,.1f} {x.stranded_cooling_kw:>20,.1f}  {binding}"
+                     .rstrip())
+    return _lines(lines)
