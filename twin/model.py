@@ -62,11 +62,14 @@ class Loc:
 
 @dataclass(frozen=True, slots=True)
 class Site:
-    """Site-wide facts: name, energy price (USD/MWh), design ambient (°C)."""
+    """Site-wide facts: name, energy price (USD/MWh), design ambient (°C), capital costs."""
 
     name: str | None = None
     electricity_usd_per_mwh: float | None = None
     design_ambient_c: float | None = None
+    capex_usd_per_mw: float | None = None
+    capex_life_years: float | None = None
+    rack_life_years: float | None = None
     notes: str | None = None
 
 
@@ -110,16 +113,19 @@ class RackType:
     max_supply_c: float | None = None
     max_inlet_c: float | None = None
     tokens_per_s: float | None = None
+    typical_kw: float | None = None
+    price_usd: float | None = None
     description: str = ""
     status: str = "shipping"
     source: str = ""
     loc: Loc | None = None
 
 
-#: Fields a rack type describes, in SPEC order (``it_kw`` to ``tokens_per_s``).
+#: Fields a rack type describes, in SPEC order (``it_kw`` to ``tokens_per_s``), then the
+#: extensions ``typical_kw`` and ``price_usd`` (read by ``twin simulate``).
 RACK_TYPE_FIELDS = (
     "it_kw", "liquid_fraction", "weight_kg", "footprint_m2", "flow_lpm_per_kw",
-    "max_supply_c", "max_inlet_c", "tokens_per_s",
+    "max_supply_c", "max_inlet_c", "tokens_per_s", "typical_kw", "price_usd",
 )
 
 
@@ -183,6 +189,8 @@ class Rack:
     max_supply_c: float | None = None
     max_inlet_c: float | None = None
     tokens_per_s: float | None = None
+    typical_kw: float | None = None  # typical operating power; None: it_kw
+    price_usd: float | None = None
     power: tuple[str, ...] = ()
     min_feeds: int = 1
     cooling: tuple[str, ...] = ()

@@ -84,8 +84,8 @@ def _probe_type(layout: Layout, racks) -> RackType | None:
                     **figures)
 
 
-def headroom(snapshot) -> HeadroomReport:
-    """The headroom report of a clean snapshot (its sweep must have run)."""
+def component_headroom(snapshot) -> tuple[ComponentHeadroom, ...]:
+    """Per power and cooling component (file order): normal and worst-set load and margin."""
     layout, net, normal, sweep = snapshot.layout, snapshot.net, snapshot.normal, snapshot.sweep
     policy = layout.policy
     rows = []
@@ -110,6 +110,13 @@ def headroom(snapshot) -> HeadroomReport:
                 policy.max_utilization_of(c.kind) * cap - load,
                 worst_load, w.utilization if w else None,
                 fail - worst_load if w else None, scenario))
+    return tuple(rows)
+
+
+def headroom(snapshot) -> HeadroomReport:
+    """The headroom report of a clean snapshot (its sweep must have run)."""
+    layout = snapshot.layout
+    rows = component_headroom(snapshot)
     halls = []
     by_hall: dict[str, list] = {}
     for r in layout.racks:

@@ -61,6 +61,9 @@ SITE_FIELDS = {
     "name": Field("str", doc="site name"),
     "electricity_usd_per_mwh": non_negative("energy price, USD/MWh"),
     "design_ambient_c": temperature("design ambient dry-bulb, °C"),
+    "capex_usd_per_mw": non_negative("build cost per MW of critical IT, USD/MW (simulate)"),
+    "capex_life_years": positive("building life for amortisation, years (simulate)"),
+    "rack_life_years": positive("IT equipment life for amortisation, years (simulate)"),
     "notes": NOTES,
 }
 
@@ -97,14 +100,17 @@ _COOLING_COMMON = {
     "failable": FAILABLE,
     "notes": NOTES,
 }
+_WATER_SUPPLY = "water supply temperature it delivers, °C (simulate; derived when absent)"
 COOLING_FIELDS = {
     "cdu": {**_COOLING_COMMON, "flow_lpm": positive("coolant flow, L/min"),
             "supply_c": temperature("liquid supply temperature, °C")},
     **{kind: {**_COOLING_COMMON, "supply_c": temperature("air supply temperature, °C")}
        for kind in AIR_UNIT_KINDS},
-    "loop": dict(_COOLING_COMMON),
-    "chiller": {**_COOLING_COMMON, "cop": positive("coefficient of performance")},
-    **{kind: dict(_COOLING_COMMON) for kind in REJECTION_KINDS if kind != "chiller"},
+    "loop": {**_COOLING_COMMON, "supply_c": temperature(_WATER_SUPPLY)},
+    "chiller": {**_COOLING_COMMON, "cop": positive("coefficient of performance"),
+                "supply_c": temperature(_WATER_SUPPLY)},
+    **{kind: {**_COOLING_COMMON, "supply_c": temperature(_WATER_SUPPLY)}
+       for kind in REJECTION_KINDS if kind != "chiller"},
 }
 
 RACK_TYPE_FIELDS = {
@@ -116,6 +122,8 @@ RACK_TYPE_FIELDS = {
     "max_supply_c": temperature("hottest liquid supply accepted, °C"),
     "max_inlet_c": temperature("hottest air supply accepted, °C"),
     "tokens_per_s": non_negative("reference inference throughput, tokens/s"),
+    "typical_kw": non_negative("typical operating IT power, kW (simulate)"),
+    "price_usd": non_negative("purchase price of the rack, USD (simulate)"),
 }
 CATALOG_ENTRY_FIELDS = {
     **RACK_TYPE_FIELDS,
