@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from twin.blocks import expand
 from twin.checks import Check, Hit, registry
 from twin.checks.topology import check_cycles
 from twin.contingency import sweep
@@ -124,8 +125,9 @@ def load_bytes(data: bytes | str, file: str = "<layout>", *, limits: Limits = Li
     tree, problems = parse(data, limits)
     layout = None
     if tree is not None:
+        tree, expanded = expand(tree, file, limits, size=len(data))
         layout, more = load_tree(tree, file)
-        problems = [*problems, *more]
+        problems = [*problems, *expanded, *more]
     findings = [_problem_finding(checks[p.code], p.file or file, p.message, p.line, p.column,
                                  p.key, p.via) for p in problems]
     return Loaded(file, layout, tuple(sorted(findings, key=Finding.sort_key)))

@@ -19,4 +19,8 @@ CHECKS = (
     Check("L008", "wrong-reference", "error", _F,
           "reference to the wrong sort of thing (a rack fed by a chiller, ...)"),
     Check("L009", "unsupported-version", "error", _F, "`twin` missing or not a supported version"),
+    Check("L010", "include-failed", "error", _F,
+          "an included file is missing or unreadable, or files include each other in a cycle"),
+    Check("L011", "block-cycle", "error", _F,
+          "a block instantiates itself, directly or through other blocks"),
 )

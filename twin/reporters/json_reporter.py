@@ -31,7 +31,8 @@ def whatif(w) -> str:
 
 def catalog(types) -> str:
     fields = ("name", "it_kw", "liquid_fraction", "weight_kg", "footprint_m2", "flow_lpm_per_kw",
-              "max_supply_c", "max_inlet_c", "tokens_per_s", "description", "status", "source")
+              "max_supply_c", "max_inlet_c", "tokens_per_s", "typical_kw", "price_usd",
+              "description", "status", "source")
     return _dump({"rack_types": [{f: getattr(t, f) for f in fields} for t in types]})
 
 
@@ -41,3 +42,13 @@ def capacity(c) -> str:
 
 def headroom(h) -> str:
     return _dump(h.as_dict())
+
+
+def simulation(sim) -> str:
+    """``twin simulate``: one object with the annual figures (see docs/simulate.md)."""
+    return _dump(sim.as_dict())
+
+
+def diff(d) -> str:
+    """``twin diff``: ``{"old", "new", "adds_error", "added", "removed", "kpis", "margins"}``."""
+    return _dump(d.as_dict())

@@ -136,3 +136,107 @@ def headroom(h) -> str:
                      f"{x.stranded_power_kw:>18,.1f} {x.stranded_cooling_kw:>20,.1f}  {binding}"
                      .rstrip())
     return _lines(lines)
+
+
+def simulation(sim) -> str:
+    """``twin simulate``: the annual figures, what ran out of capacity, the plant's hours."""
+    def num(v, fmt, unit=""):
+        return "-" if v is None else f"{v:{fmt}}{unit}"
+    period = "year" if sim.hours == 8760 else f"{sim.hours:,} h"
+    capex = sim.capex
+    d = sim.design
+    lines = [
+        f"{sim.file}: {sim.hours:,} h simulated, weather {sim.weather['station']} "
+        f"({sim.weather['source']}), load {sim.profile}",
+        f"  IT energy             {sim.annual_it_mwh:>16,.1f} MWh  (typical {sim.typical_it_kw:,.1f} kW,"
+        f" design {num(d['it_kw'], ',.1f')} kW)",
+        f"  facility energy       {sim.annual_facility_mwh:>16,.1f} MWh",
+        f"  PUE over the {period:<8} {num(sim.annual_pue, '>14.4f')}      "
+        f"(design load, validate: {num(d['pue'], '.4f')})",
+        f"  peak facility power   {sim.peak_facility_kw:>16,.1f} kW",
+        f"  cooling energy        {sim.annual_cooling_mwh:>16,.1f} MWh",
+        f"  electrical losses     {sim.annual_losses_mwh:>16,.1f} MWh",
+        f"  economiser hours      {num(sim.economiser_hours, '>16,d')}      "
+        "(every loaded chiller in full free cooling)",
+        f"  hours above setpoint  {sim.hours_above_setpoint:>16,d}      "
+        "(heat rejection short of its setpoint, within what the racks accept)",
+        f"  hours over capacity   {sim.hours_over_capacity:>16,d}",
+        f"  tokens                {num(sim.tokens, '>16,.4g')}",
+        f"  energy cost           {num(sim.energy_usd, '>16,.0f')} USD",
+        f"  capital cost          {capex['building_usd'] + capex['it_usd']:>16,.0f} USD  "
+        f"(building {capex['building_usd']:,.0f} over {capex['capex_life_years']:g} years, "
+        f"IT {capex['it_usd']:,.0f} over {capex['rack_life_years']:g} years"
+        + (f"; {capex['racks_unpriced']} rack(s) without price_usd" if capex["racks_unpriced"]
+           else "") + ")",
+        f"  USD per million tokens{num(sim.usd_per_mtok, '>16.4f')}      (energy and capital)",
+    ]
+    shown = 20  # the JSON lists every component
+    if sim.over_capacity:
+        lines.append("over capacity:")
+        for o in sim.over_capacity[:shown]:
+            lines.append(f"  {o.component} ({o.kind}): {o.hours:,} h, short by up to "
+                         f"{o.worst_shortfall_kw:,.1f} kW")
+        if len(sim.over_capacity) > shown:
+            lines.append(f"  ... and {len(sim.over_capacity) - shown:,} more (--format json)")
+    if sim.heat_rejection:
+        lines.append("heat rejection:")
+        if len(sim.heat_rejection) > shown:
+            lines.append(f"  (first {shown} of {len(sim.heat_rejection):,}; --format json "
+                         "lists every unit)")
+        for r in sim.heat_rejection[:shown]:
+            line = (f"  {r.component} ({r.kind}, {r.ambient}): supply {r.supply_c:.1f} °C "
+                    f"(up to {r.max_supply_c:.1f}), heat {r.heat_mwh:,.1f} MWh, "
+                    f"draw {r.draw_mwh:,.1f} MWh")
+            if r.kind == "chiller":
+                line += (f", economiser {r.economiser_hours:,} h, mean COP "
+                         f"{num(r.mean_cop, '.2f')}")
+            else:
+                line += f", {r.hours_above_setpoint:,} h above setpoint"
+            lines.append(line)
+    return _lines(lines)
+
+
+def _margin(value) -> str:
+    return "-" if value is None else f"{round(value * 100, 6):.1f}%"
+
+
+def diff(d) -> str:
+    """``twin diff``: findings added and removed, margins that moved, KPIs that changed."""
+    n = f"N-{d.contingency}" if d.contingency else "failover"
+    lines = [f"twin diff {d.old_file} -> {d.new_file}"]
+    lines.append(f"findings added: {len(d.added)}")
+    lines += [f"  + {finding_line(f)}" for f in d.added]
+    lines.append(f"findings removed: {len(d.removed)}")
+    lines += [f"  - {finding_line(f)}" for f in d.removed]
+    if not (d.old_clean and d.new_clean):
+        side = " and ".join(s for s, ok in (("old", d.old_clean), ("new", d.new_clean)) if not ok)
+        lines.append(f"margins: not compared (the {side} layout has load errors or a cycle)")
+    else:
+        lines.append(f"margins changed: {len(d.margins)} (percent of capacity, limit - "
+                     "utilization)")
+        for m in d.margins:
+            if m.status == "added":
+                lines.append(f"  {m.component} added: margin {_margin(m.new_margin)}, {n} margin "
+                             f"{_margin(m.new_worst_margin)}")
+            elif m.status == "removed":
+                lines.append(f"  {m.component} removed (margin was {_margin(m.old_margin)}, {n} "
+                             f"margin {_margin(m.old_worst_margin)})")
+            else:
+                if m.margin_changed:
+                    lines.append(f"  {m.component} margin {_margin(m.old_margin)} -> "
+                                 f"{_margin(m.new_margin)}")
+                if m.worst_margin_changed:
+                    worst = (f" (worst set: {', '.join(m.new_worst_scenario)})"
+                             if m.new_worst_scenario else "")
+                    lines.append(f"  {m.component} {n} margin {_margin(m.old_worst_margin)} -> "
+                                 f"{_margin(m.new_worst_margin)}{worst}")
+    changed = [k for k in d.kpis if k.changed]
+    lines.append(f"KPIs changed: {len(changed)}" + ("" if changed or not d.kpis else
+                                                    " (all equal)"))
+    for k in changed:
+        unit = _KPI_UNITS.get(k.name, "")
+        old = "null" if k.old is None else f"{k.old:,.4g}"
+        new = "null" if k.new is None else f"{k.new:,.4g}"
+        delta = "" if k.delta is None else f" ({k.delta:+,.4g})"
+        lines.append(f"  {k.name} {old} -> {new} {unit}{delta}".replace("  (", " ("))
+    return _lines(lines)

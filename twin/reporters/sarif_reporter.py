@@ -1,0 +1,108 @@
+"""SARIF 2.1.0 reporter: findings as code-scanning results that annotate the YAML line.
+
+One run, tool ``twin`` with a rule per check of the registry (id = the code, name = the
+kebab name). Each finding becomes a result with its level, message, the file as a path
+relative to the current directory (``uriBaseId`` ``%SRCROOT%``) and the line and column
+of what to change. A finding inside a block instance adds the instantiating lines as
+``relatedLocations``. Only ``validation`` is offered; other commands reject the format.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import urllib.parse
+from pathlib import Path
+
+from twin.checks import registry
+
+SCHEMA_URI = ("https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/"
+              "sarif-schema-2.1.0.json")
+#: twin severity -> SARIF level
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+SRCROOT = "%SRCROOT%"
+
+
+def artifact_location(file: str) -> dict:
+    """``{"uri", "uriBaseId"}`` relative to the current directory; a ``file:`` URI outside it."""
+    path = os.path.abspath(file)
+    try:
+        rel = os.path.relpath(path, os.getcwd())
+    except ValueError:  # another drive
+        rel = None
+    if rel is None or rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        return {"uri": Path(path).as_uri()}
+    return {"uri": urllib.parse.quote(rel.replace(os.sep, "/")), "uriBaseId": SRCROOT}
+
+
+def _physical(file: str, line: int, column: int) -> dict:
+    return {"artifactLocation": artifact_location(file),
+            "region": {"startLine": max(1, line), "startColumn": max(1, column)}}
+
+
+def _fingerprint(f) -> str:
+    """Stable across edits that only move lines: code, component and scenario."""
+    key = "\0".join((f.code, f.component or f"@{f.line}", *f.scenario))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def _clean(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _result(f, rule_index: dict[str, int]) -> dict:
+    out = {
+        "ruleId": f.code,
+        "level": LEVELS.get(f.severity, "warning"),
+        "message": {"text": f.message},
+        "locations": [{"physicalLocation": _physical(f.file, f.line, f.column)}],
+        "partialFingerprints": {"twinFinding/v1": _fingerprint(f)},
+        "properties": {"component": f.component, "scenario": list(f.scenario),
+                       "racks": list(f.racks)},
+    }
+    if f.code in rule_index:
+        out["ruleIndex"] = rule_index[f.code]
+    if f.data:
+        out["properties"]["data"] = dict(f.data)
+    if f.via:
+        out["relatedLocations"] = [
+            {"id": i, "physicalLocation": _physical(v.file, v.line, v.column),
+             "message": {"text": f"{v.instance} (block {v.block}) instantiated here"}}
+            for i, v in enumerate(f.via)]
+    return out
+
+
+def log(reports) -> dict:
+    """The SARIF log of some validation reports, as a plain dict."""
+    from twin import __version__
+
+    checks = list(registry().values())
+    rules = [{"id": c.code, "name": c.name, "shortDescription": {"text": c.summary},
+              "defaultConfiguration": {"level": LEVELS.get(c.severity, "warning")},
+              "properties": {"tags": [c.family]}} for c in checks]
+    rule_index = {c.code: i for i, c in enumerate(checks)}
+    results = [_result(f, rule_index) for r in reports for f in r.findings]
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "twin", "version": __version__, "rules": rules}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+
+
+def validation(reports) -> tuple[str, str]:
+    """The SARIF log on stdout; the text summary per layout on stderr (for CI logs)."""
+    from twin.reporters.text_reporter import validation as text_validation
+
+    _, summary = text_validation(reports)
+    return json.dumps(_clean(log(reports)), indent=2, allow_nan=False) + "\n", summary
