@@ -378,7 +378,10 @@ def _n1(model) -> list[str]:
                f"evaluated; {s.with_outages:,} take racks down; {s.overload_sets:,} overload "
                f"a component; {s.worst_sets:,} are the worst case of some component. Listed: "
                f"{s.listed:,} (racks lost first, then overloads, then the tightest worst cases). "
-               "Every other set takes no rack down. Hover a row to mark its racks.</p>")
+               + ("Every set not listed takes no rack down. " if s.with_outages <= s.listed
+                  else f"{s.with_outages - s.listed:,} more sets take racks down: twin "
+                  "validate lists them (R001, R003). ")
+               + "Hover a row to mark its racks.</p>")
     if not model.n1:
         out.append("</section>")
         return out
