@@ -175,6 +175,45 @@ def test_block_ids_are_grouped_by_prefix_when_the_diagram_is_large():
     assert htmlreport._grouper(None)("b1/gen-a17", 0, "generator") == ("b1/gen-a17",) * 2
 
 
+def test_a_block_written_site_is_grouped_by_prefix_and_loses_no_component(tmp_path):
+    # two buildings of six example halls: 488 power components and their loads, past 400
+    # boxes; 228 cooling components and 12 rack groups, within 400
+    shutil.copy(ROOT / "layouts" / "blocks" / "gb300-hall.yaml", tmp_path / "hall.yaml")
+    text = """\
+twin: 1
+include: hall.yaml
+blocks:
+  building:
+    power:
+      util-a: {kind: utility, capacity_kw: 100000}
+      util-b: {kind: utility, capacity_kw: 100000}
+      mv-a: {kind: switchgear, capacity_kw: 100000, from: util-a}
+      mv-b: {kind: switchgear, capacity_kw: 100000, from: util-b}
+    instances:
+      h{1..6}: {block: hall, with: {mv_a: mv-a, mv_b: mv-b}}
+instances:
+  b{1..2}: {block: building}
+"""
+    layout = tmp_path / "site.yaml"
+    layout.write_text(text)
+    model = _model(layout)
+    assert model.counts["racks"] == 480 and len(model.floors) == 12
+    assert (model.power.level, model.cooling.level) == (2, None)
+    for d, total in ((model.power, model.counts["power components"]),
+                     (model.cooling, model.counts["cooling components"])):
+        assert len(d.nodes) <= htmlreport.MAX_DIAGRAM_NODES
+        # every component in exactly one box, every rack in one load box
+        assert sum(n.count for n in d.nodes if not n.key.startswith("load|")) == total
+        assert sum(n.count for n in d.nodes if n.kind == "racks") == 480
+        depth = {n.key: n.depth for n in d.nodes}
+        assert all(depth[e.source] < depth[e.target] for e in d.edges)
+    labels = {n.label: n.count for n in model.power.nodes}
+    assert labels["b1/h1/…/ups-a"] == 4  # the hall's four rows, side A
+    assert labels["b2/util-a"] == 1
+    page = html(model)
+    assert len([e for e in _tree(page).iter("rect") if e.get("data-rack")]) == 480
+
+
 # ---------------------------------------------------------------- the markup
 
 def test_one_rack_rect_per_rack_and_well_formed(hall_page):

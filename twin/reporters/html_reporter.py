@@ -24,6 +24,7 @@ KPI_LABELS = (("it_kw", "IT power", "kW"), ("facility_kw", "facility power", "kW
               ("energy_usd_per_mtok", "energy cost", "USD/Mtok"))
 MAX_LABEL = 22
 MAX_IDS = 12
+MAX_MARKED = 500  # racks a failure-set row outlines on hover (more: none, to keep the page small)
 RACK_IDS = 4  # feeds and units named per rack tooltip (the rest are counted)
 
 CSS = """
@@ -390,7 +391,8 @@ def _n1(model) -> list[str]:
                "<th>tightest after</th><th>worst case of</th></tr></thead><tbody>")
     for row in model.n1:
         racks = [*row.racks_down, *row.racks_without_cooling]
-        attr = f' data-racks="{_e(" ".join(racks))}"' if racks else ""
+        marked = racks if len(racks) <= MAX_MARKED else []
+        attr = f' data-racks="{_e(" ".join(marked))}"' if marked else ""
         overloads = "; ".join(f"{c} {u:.1%} (limit {lim:.0%})" for c, u, lim in row.overloaded)
         tight = (f"{row.tightest} {row.tightest_margin:.1%}" if row.tightest is not None
                  else "–")
