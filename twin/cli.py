@@ -108,10 +108,15 @@ def _parser() -> argparse.ArgumentParser:
                        "utilization and margin in kW. Per hall: how many more racks of its "
                        "most common type fit, how many power alone and cooling alone would "
                        "allow, and the stranded power and cooling.",
-                       epilog="example:\n  twin report layouts/gb300-hall.yaml\n",
+                       epilog="examples:\n  twin report layouts/gb300-hall.yaml\n"
+                       "  twin report layouts/gb300-hall.yaml --html hall.html\n",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     r.add_argument("layout", metavar="LAYOUT")
     r.add_argument("--format", choices=sorted(REPORTERS), default="text")
+    r.add_argument("--html", metavar="OUT",
+                   help="also write a self-contained HTML report (KPIs, floor plans coloured "
+                   "by N-1 margin, one-line diagrams, findings, failure sets) to OUT, "
+                   "atomically; see docs/report.md")
     _limit_args(r)
 
     m = sub.add_parser("simulate", help="hour by hour over a year: energy, PUE, capacity, cost",
@@ -330,6 +335,8 @@ def cmd_capacity(args) -> int:
 def cmd_report(args) -> int:
     from twin.report import headroom
 
+    if args.html and os.path.isdir(args.html):
+        raise UsageError(f"--html: {args.html} is a directory")
     loaded = api.load(args.layout, limits=_limits(args))
     reporter = REPORTERS[args.format]
     report = api.validate(loaded)
@@ -338,9 +345,25 @@ def cmd_report(args) -> int:
         out, err = reporter.validation([report])
         sys.stdout.write(out)
         sys.stderr.write(err)
+        if args.html:
+            sys.stderr.write(f"twin: {args.html} not written: fix the problems above\n")
         return 1
-    sys.stdout.write(reporter.headroom(headroom(api.snapshot(loaded.layout))))
+    snap = api.snapshot(loaded.layout)
+    result = headroom(snap)
+    sys.stdout.write(reporter.headroom(result))
+    if args.html:
+        _write_html_report(args.html, snap, report, result)
     return 0 if report.ok else 1
+
+
+def _write_html_report(path: str, snap, report, result) -> None:
+    """``twin report --html OUT``: build the page's model, render it, write it atomically."""
+    from twin.atomic import write_atomic
+    from twin.htmlreport import build
+    from twin.reporters.html_reporter import html
+
+    write_atomic(path, html(build(snap, report, result)))
+    sys.stderr.write(f"twin: wrote {path}\n")
 
 
 def cmd_simulate(args) -> int:
