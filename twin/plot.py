@@ -118,7 +118,7 @@ def _nice_range(low: float, high: float, digits: int) -> tuple[float, float, flo
 def _path(xs, ys, y_of) -> str:
     """An SVG path through the points, broken where a value is NaN."""
     out, pen = [], "M"
-    for x, y in zip(xs, ys):
+    for x, y in zip(xs, ys, strict=True):
         if not math.isfinite(y):
             pen = "M"
             continue

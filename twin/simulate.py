@@ -24,13 +24,13 @@ The models, their defaults and their sources are in docs/simulate.md.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
 from twin.flow import Network, compile_network, evaluate, shares, unit_draw_kw
-from twin.kpis import kpis
+from twin.kpis import at_typical_power, kpis
 from twin.model import AIR_UNIT_KINDS, LIQUID_UNIT_KINDS, Layout
 from twin.profile import Profile
 from twin.snapshot import TOLERANCE
@@ -231,13 +231,13 @@ class _Series:
         self.scale = scale
         self.extra = extra
 
-    def add(self, other: "_Series", weight: float = 1.0) -> None:
+    def add(self, other: _Series, weight: float = 1.0) -> None:
         self.scale += other.scale * weight
         if other.extra is not None:
             part = other.extra * weight
             self.extra = part if self.extra is None else self.extra + part
 
-    def times(self, k: float) -> "_Series":
+    def times(self, k: float) -> _Series:
         return _Series(self.scale * k, None if self.extra is None else self.extra * k)
 
     def values(self, fraction: np.ndarray) -> np.ndarray:
@@ -287,17 +287,16 @@ def simulate(layout: Layout, weather: Weather, profile: Profile, *, hours: int =
     net = compile_network(layout)
     design = evaluate(net)
     racks = layout.racks
-    typical = [r.typical_kw if r.typical_kw is not None else r.it_kw for r in racks]
-    base = typical if profile.basis == "typical" else [r.it_kw for r in racks]
-    ref_net = dataclasses.replace(
-        net,
-        rack_it_kw=tuple(base),
-        rack_liquid_kw=tuple(b * r.liquid_fraction for b, r in zip(base, racks)),
-        rack_air_kw=tuple(b * (1.0 - r.liquid_fraction) for b, r in zip(base, racks)),
-        cooling_power_kw=(0.0,) * len(net.cooling_ids),  # no draws: the IT part alone
-        cooling_to=((),) * len(net.cooling_ids),  # no pass-on: the racks' heat alone
-    )
-    ref = evaluate(ref_net)
+    typical_net = at_typical_power(net)
+    typical = list(typical_net.rack_it_kw)
+    base_net = typical_net if profile.basis == "typical" else net
+    base = list(base_net.rack_it_kw)
+    # The flow engine at the reference load with no cooling draws and no pass-on: the
+    # racks' feeds and shares (rule 3) and the IT part of every power load (rule 5).
+    ref = evaluate(dataclasses.replace(
+        base_net,
+        cooling_power_kw=(0.0,) * len(net.cooling_ids),
+        cooling_to=((),) * len(net.cooling_ids)))
     total = len(net.cooling_ids) + len(net.power_ids)
     done = 0
 
@@ -401,7 +400,7 @@ def simulate(layout: Layout, weather: Weather, profile: Profile, *, hours: int =
         out[i] = None
     facility.add(unfed)
 
-    it_up = [b for b, up in zip(base, ref.rack_up) if up]
+    it_up = [b for b, up in zip(base, ref.rack_up, strict=True) if up]
     it_h = sum(it_up) * frac
     fac_h = facility.values(frac)
     cool_h = cooling.values(frac)
@@ -426,7 +425,7 @@ def simulate(layout: Layout, weather: Weather, profile: Profile, *, hours: int =
                  "max_wet_bulb_c": float(wet.max())},
         profile=profile.name,
         design={k: design_kpis[k] for k in ("it_kw", "facility_kw", "pue")},
-        typical_it_kw=float(sum(t for t, up in zip(typical, ref.rack_up) if up)),
+        typical_it_kw=float(sum(t for t, up in zip(typical, ref.rack_up, strict=True) if up)),
         annual_it_mwh=it_mwh, annual_facility_mwh=fac_mwh, annual_cooling_mwh=cool_mwh,
         annual_losses_mwh=fac_mwh - it_mwh - cool_mwh,
         annual_pue=fac_mwh / it_mwh if it_mwh > 0 else None,
@@ -551,7 +550,7 @@ def _condenser_of(layout: Layout, net: Network) -> list[str | None]:
 def _tokens(racks, up, base, typical, frac) -> float | None:
     """Σ over racks of ``tokens_per_s × 3600 × Σ_h min(1, power / typical power)``."""
     groups: dict[float, float] = {}
-    for r, is_up, b, t in zip(racks, up, base, typical):
+    for r, is_up, b, t in zip(racks, up, base, typical, strict=True):
         if is_up and r.tokens_per_s is not None:
             ratio = b / t if t > 0 else 0.0
             groups[ratio] = groups.get(ratio, 0.0) + r.tokens_per_s
