@@ -123,8 +123,8 @@ def test_epw_file_reads_the_same_year_as_the_tmy3_it_was_made_from():
     assert np.array_equal(a.wet_bulb_c, b.wet_bulb_c)
     code_a, doc_a = _simulate_json(str(HALL), "--weather", str(TMY3), "--no-progress")
     code_b, doc_b = _simulate_json(str(HALL), "--weather", str(EPW), "--no-progress")
-    assert code_a == code_b == 0
-    for name in JSON_NAMES:
+    assert code_a == code_b == 1  # the hottest hours at N-1, see the hall's test below
+    for name in (*JSON_NAMES, "hours_over_capacity_n1", "over_capacity_n1"):
         assert doc_a[name] == doc_b[name], name
 
 
@@ -198,6 +198,45 @@ def test_cooling_tower_rejects_against_the_wet_bulb(tmp_path):
     assert sim.facility_kw[0] == pytest.approx(102.5)
     assert sim.heat_rejection[0].ambient == "wet-bulb"
     assert sim.over_capacity[0].worst_shortfall_kw == pytest.approx(40.0)
+
+
+# Two 120 kW dry coolers share 100 kW of CDU heat through a loop; N-1 (the default).
+PAIR = """\
+twin: 1
+power:
+  grid: {kind: utility, capacity_kw: 1000}
+cooling:
+  cdu: {kind: cdu, capacity_kw: 200, supply_c: 35, to: fws}
+  fws: {kind: loop, failable: false, to: [dc-1, dc-2]}
+  dc-1: {kind: dry-cooler, capacity_kw: 120, power: grid}
+  dc-2: {kind: dry-cooler, capacity_kw: 120, power: grid}
+racks:
+  r1: {it_kw: 100, liquid_fraction: 1.0, max_supply_c: 45, power: grid, cooling: cdu}
+"""
+
+
+def test_single_failure_of_a_dry_cooler_per_hour_by_hand(tmp_path):
+    # At most 40 °C water each cooler has 120 x (40 - T)/6 = 20 x (40 - T) kW.
+    #   normal: 50 kW each, short when 20 (40 - T) < 50, above 37.5 °C: the 38 °C hour
+    #           (40 kW: 10 kW short)
+    #   one failed: the other takes 100 kW, short above 35 °C (35 °C is exactly enough):
+    #           36 °C (80 kW: 20 short) and 38 °C (40 kW: 60 short, 250 %)
+    layout = _layout(tmp_path, PAIR)
+    sim = simulate(layout, _hours([30, 35, 36, 38]), profile.flat(4), hours=4)
+    assert sim.hours_over_capacity == 1
+    assert [(o.component, o.worst_shortfall_kw) for o in sim.over_capacity] == \
+        [("dc-1", pytest.approx(10.0)), ("dc-2", pytest.approx(10.0))]
+    assert sim.hours_over_capacity_n1 == 2
+    one, two = sim.over_capacity_n1
+    assert (one.component, one.scenario, one.hours) == ("dc-1", ("dc-2",), 2)
+    assert (two.component, two.scenario, two.hours) == ("dc-2", ("dc-1",), 2)
+    assert one.worst_shortfall_kw == pytest.approx(60.0)
+    assert one.worst_utilization == pytest.approx(2.5)
+    assert not sim.ok
+    # with contingency 0 nothing is asked of a failure
+    relaxed = _layout(tmp_path, PAIR.replace("twin: 1\n", "twin: 1\npolicy: {contingency: 0}\n"))
+    sim = simulate(relaxed, _hours([30, 35, 36, 38]), profile.flat(4), hours=4)
+    assert sim.hours_over_capacity_n1 == 0 and sim.over_capacity_n1 == ()
 
 
 CHILLED = """\
@@ -371,7 +410,7 @@ def test_a_layout_with_load_errors_is_not_simulated(tmp_path):
 # --------------------------------------------------------------------------- real weather
 def test_example_hall_through_a_real_typical_year():
     code, doc = _simulate_json(str(HALL), "--weather", str(TMY3))
-    assert code == 0
+    assert code == 1  # N-1 fails in the six hottest hours (below)
     assert set(JSON_NAMES) <= set(doc)
     # 40 racks at their 135 kW typical power all year: 5,400 kW x 8,760 h
     assert doc["annual_it_mwh"] == pytest.approx(5400 * 8.76)
@@ -387,6 +426,16 @@ def test_example_hall_through_a_real_typical_year():
     # year's hottest hour (35.6 °C): never over capacity.
     assert dry.max() == 35.6 and doc["hours_over_capacity"] == 0
     assert doc["over_capacity"] == []
+    # With one of the five failed, the other four take 4,889.74 / 4 = 1,222.44 kW each:
+    # short above 40 - 1,222.44 / 250 = 35.11 °C, the six 35.6 °C hours of the year,
+    # by 1,222.44 - 250 x 4.4 = 122.44 kW (utilization 1,222.44 / 1,100 = 111.1 %).
+    n1 = int((dry > 40 - per_cooler * 5 / 4 / 250).sum())
+    assert n1 == 6 and doc["hours_over_capacity_n1"] == n1
+    assert [o["component"] for o in doc["over_capacity_n1"]] == [f"dc-{n}" for n in range(1, 6)]
+    first = doc["over_capacity_n1"][0]
+    assert (first["hours"], first["scenario"]) == (6, ["dc-2"])
+    assert first["worst_shortfall_kw"] == pytest.approx(per_cooler * 5 / 4 - 1100)
+    assert first["worst_utilization"] == pytest.approx(per_cooler * 5 / 4 / 1100)
     # A mild year beats the design-load PUE of `twin validate` (flat COP 2.9 chillers)
     assert 1.0 < doc["annual_pue"] < doc["design"]["pue"]
     assert doc["annual_pue"] == pytest.approx(doc["annual_facility_mwh"] / doc["annual_it_mwh"])
@@ -434,10 +483,12 @@ def test_without_a_weather_file_the_design_ambient_holds_all_year(tmp_path):
 # --------------------------------------------------------------------------- outputs
 def test_text_output_reports_the_annual_figures():
     proc = run("simulate", str(HALL), "--weather", str(TMY3))
-    assert proc.returncode == 0
+    assert proc.returncode == 1
     for label in ("IT energy", "facility energy", "PUE over the year", "peak facility power",
-                  "hours over capacity", "tokens", "energy cost", "USD per million tokens"):
+                  "hours over capacity", "hours over at N-1", "tokens", "energy cost",
+                  "USD per million tokens"):
         assert label in proc.stdout, label
+    assert "dc-1 (dry-cooler) when dc-2 fails: 6 h, short by up to 122.4 kW" in proc.stdout
 
 
 def test_svg_plot_is_written_atomically_and_is_well_formed(tmp_path, monkeypatch, capsys):

@@ -130,7 +130,8 @@ class OverCapacity:
     ``capacity_kw`` is the rated capacity; ``worst_shortfall_kw`` the largest excess of load
     over ``limit`` × the capacity available that hour (derated by the ambient for dry
     coolers and towers); ``worst_utilization`` that hour's load over available capacity
-    (``None`` when none was available).
+    (``None`` when none was available). ``scenario`` is empty in normal operation and
+    names the failed unit for the single-failure hours.
     """
 
     component: str
@@ -140,6 +141,7 @@ class OverCapacity:
     limit: float
     worst_shortfall_kw: float
     worst_utilization: float | None
+    scenario: tuple[str, ...] = ()  # the failed unit, for the single-failure hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +179,8 @@ class Simulation:
     peak_it_kw: float
     hours_over_capacity: int
     over_capacity: tuple[OverCapacity, ...]
+    hours_over_capacity_n1: int
+    over_capacity_n1: tuple[OverCapacity, ...]
     hours_above_setpoint: int
     economiser_hours: int | None
     heat_rejection: tuple[Rejection, ...]
@@ -190,7 +194,7 @@ class Simulation:
 
     @property
     def ok(self) -> bool:
-        return self.hours_over_capacity == 0
+        return self.hours_over_capacity == 0 and self.hours_over_capacity_n1 == 0
 
     @property
     def pue(self) -> np.ndarray:
@@ -208,6 +212,8 @@ class Simulation:
             "peak_facility_kw": self.peak_facility_kw, "peak_it_kw": self.peak_it_kw,
             "hours_over_capacity": self.hours_over_capacity,
             "over_capacity": [_fields(o) for o in self.over_capacity],
+            "hours_over_capacity_n1": self.hours_over_capacity_n1,
+            "over_capacity_n1": [_fields(o) for o in self.over_capacity_n1],
             "hours_above_setpoint": self.hours_above_setpoint,
             "economiser_hours": self.economiser_hours,
             "heat_rejection": [_fields(r) for r in self.heat_rejection],
@@ -314,6 +320,8 @@ def simulate(layout: Layout, weather: Weather, profile: Profile, *, hours: int =
     econ_all = None
     over_list: list[OverCapacity] = []
     rejection: list[Rejection] = []
+    groups: list[tuple[list[int], _Series]] = []  # (effective targets, heat passed on)
+    rejector_heat: dict[int, _Series] = {}
 
     # cooling: heat pass-on with hourly draws, heat sources first (flow rule 4)
     n_c = len(net.cooling_ids)
@@ -361,12 +369,19 @@ def simulate(layout: Layout, weather: Weather, profile: Profile, *, hours: int =
         to = [t for t in net.cooling_to[j] if design.cooling_effective[t]]
         for t, w in (shares(to, net.cooling_capacity_kw) if to else ()):
             heat[t].add(passed, w)
+        if len(to) > 1 and any(net.cooling_kind[t] in _REJECTION_AMBIENT for t in to):
+            groups.append((to, passed))
+        if kind in _REJECTION_AMBIENT:
+            rejector_heat[j] = q
         feeds = [p for p in net.cooling_feeds[j] if design.power_live[p]]
         for p in feeds:
             feed_load.setdefault(p, _Series()).add(d, 1.0 / len(feeds))
         if not feeds:
             unfed.add(d)
         heat[j] = None  # free the hourly arrays of units already passed on
+
+    over_n1, over_n1_any = _single_failures(layout, net, temps, groups, rejector_heat, frac,
+                                            dry, wet)
 
     # power: cooling draws up the chain, consumers first (flow rule 5); IT part from `ref`
     n_p = len(net.power_ids)
@@ -431,10 +446,64 @@ def simulate(layout: Layout, weather: Weather, profile: Profile, *, hours: int =
         annual_pue=fac_mwh / it_mwh if it_mwh > 0 else None,
         peak_facility_kw=float(fac_h.max()), peak_it_kw=float(it_h.max()),
         hours_over_capacity=int(over_any.sum()), over_capacity=tuple(over_list),
+        hours_over_capacity_n1=int(over_n1_any.sum()), over_capacity_n1=tuple(over_n1),
         hours_above_setpoint=int(above_any.sum()),
         economiser_hours=None if econ_all is None else int(econ_all.sum()),
         heat_rejection=tuple(rejection), tokens=tokens, energy_usd=energy_usd, capex=capex,
         usd_per_mtok=usd_per_mtok, it_kw=it_h, facility_kw=fac_h, over_hours=over_any)
+
+
+def _single_failures(layout: Layout, net: Network, temps, groups, rejector_heat, frac, dry,
+                     wet) -> tuple[list[OverCapacity], np.ndarray]:
+    """Hours in which one failed unit leaves a dry cooler or tower short (R004, per hour).
+
+    Only the heat-rejection units' capacity changes with the weather, so only they are
+    re-checked per hour under failure: for every unit that shares its heat over several
+    targets, each failable target in turn fails and its share moves to the others by
+    flow rule 4 (in proportion to capacity). A dry cooler or tower is over when its heat
+    exceeds ``failover_utilization`` × its capacity at the hottest water its racks
+    accept that hour. One record per unit, for the failure with the most hours. Runs
+    when the layout asks for N-1 (``policy.contingency`` or a rack's ``contingency``).
+    """
+    hours = len(frac)
+    hit_any = np.zeros(hours, dtype=bool)
+    k = max([layout.policy.contingency,
+             *(r.contingency for r in layout.racks if r.contingency is not None)])
+    if k < 1 or not groups:
+        return [], hit_any
+    failable = {net.index[x][1] for x in net.failable if net.index[x][0] == "cooling"}
+    extra: dict[tuple[int, int], _Series] = {}  # (failed, target) -> heat moved onto it
+    for to, passed in groups:
+        normal = dict(shares(to, net.cooling_capacity_kw))
+        for f in to:
+            if f not in failable:
+                continue
+            rest = [t for t in to if t != f]
+            for t, w in shares(rest, net.cooling_capacity_kw):
+                if t in rejector_heat:
+                    extra.setdefault((f, t), _Series()).add(passed, w - normal[t])
+    available: dict[int, np.ndarray] = {}
+    worst: dict[int, OverCapacity] = {}
+    for (f, t), moved in extra.items():
+        if t not in available:
+            which, approach = _REJECTION_AMBIENT[net.cooling_kind[t]]
+            ambient = dry if which == "dry-bulb" else wet
+            available[t] = net.cooling_capacity_kw[t] * rejection_capacity_fraction(
+                ambient, temps[t][1], approach)
+        load = rejector_heat[t].values(frac) + moved.values(frac)
+        kind = net.cooling_kind[t]
+        record = _over_capacity(net.cooling_ids[t], kind, load, net.cooling_capacity_kw[t],
+                                available[t], layout.policy.failover_utilization_of(kind))
+        if record is None:
+            continue
+        over, hit = record
+        hit_any |= hit
+        over = dataclasses.replace(over, scenario=(net.cooling_ids[f],))
+        best = worst.get(t)
+        if best is None or (over.hours, over.worst_shortfall_kw) > (best.hours,
+                                                                     best.worst_shortfall_kw):
+            worst[t] = over
+    return [worst[t] for t in sorted(worst)], hit_any
 
 
 def _rejector(net: Network, j: int, unit, q_h, supply, supply_max, dry, wet):
