@@ -510,7 +510,10 @@ def test_svg_plot_is_written_atomically_and_is_well_formed(tmp_path, monkeypatch
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     text = out.read_text(encoding="utf-8")
     assert "hourly PUE and facility power" in text
-    assert "over capacity (234 h)" in text
+    assert "over capacity (234 h)" in text and "over at N-1 (0 h)" in text
+    # one red mark per day with an hour over 30 °C (48 days), and one in the legend
+    days = int((_tmy3_column("Dry-bulb (C)") > 30.0).reshape(-1, 24).any(1).sum())
+    assert days == 48 and text.count('fill="#c62828"/>') == 1 + days
     capsys.readouterr()
 
 

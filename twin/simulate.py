@@ -191,6 +191,7 @@ class Simulation:
     it_kw: np.ndarray = field(repr=False)
     facility_kw: np.ndarray = field(repr=False)
     over_hours: np.ndarray = field(repr=False)
+    over_hours_n1: np.ndarray = field(repr=False)
 
     @property
     def ok(self) -> bool:
@@ -450,7 +451,8 @@ def simulate(layout: Layout, weather: Weather, profile: Profile, *, hours: int =
         hours_above_setpoint=int(above_any.sum()),
         economiser_hours=None if econ_all is None else int(econ_all.sum()),
         heat_rejection=tuple(rejection), tokens=tokens, energy_usd=energy_usd, capex=capex,
-        usd_per_mtok=usd_per_mtok, it_kw=it_h, facility_kw=fac_h, over_hours=over_any)
+        usd_per_mtok=usd_per_mtok, it_kw=it_h, facility_kw=fac_h, over_hours=over_any,
+        over_hours_n1=over_n1_any)
 
 
 def _single_failures(layout: Layout, net: Network, temps, groups, rejector_heat, frac, dry,

@@ -141,7 +141,10 @@ def headroom(h) -> str:
 def simulation(sim) -> str:
     """``twin simulate``: the annual figures, what ran out of capacity, the plant's hours."""
     def num(v, fmt, unit=""):
-        return "-" if v is None else f"{v:{fmt}}{unit}"
+        if v is None:  # as wide as the number would be
+            width = fmt[1:].split(",")[0].split(".")[0] if fmt.startswith(">") else ""
+            return f"{'-':>{width or 1}}{unit}"
+        return f"{v:{fmt}}{unit}"
     period = "year" if sim.hours == 8760 else f"{sim.hours:,} h"
     capex = sim.capex
     d = sim.design
