@@ -17,7 +17,10 @@ arrays over the hours (one pass over the units, never a Python loop over hours):
 - a chiller's COP follows its lift as a fixed fraction of Carnot, rated at AHRI 550/590
   conditions, with free cooling (economiser) when the ambient is cold enough;
 - each unit passes ``Q + draw`` on to its targets (flow rule 4), and every draw flows up
-  the power chain through the components' efficiencies (flow rule 5).
+  the power chain through the components' efficiencies (flow rule 5);
+- every hour each component is checked against its normal limit, and, when the layout
+  asks for N-1, each dry cooler or tower against its failover limit with each unit it
+  shares heat with failed in turn (the only capacities the weather changes).
 
 The models, their defaults and their sources are in docs/simulate.md.
 """
