@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import pty
 import subprocess
 import sys
 import textwrap
@@ -531,6 +530,7 @@ def test_sarif_and_junit_are_not_offered_for_a_simulation():
 
 def _stderr_on_a_terminal(*args) -> str:
     """Run twin with stderr on a pseudo-terminal; return what it wrote there."""
+    pty = pytest.importorskip("pty", reason="pseudo-terminals need a POSIX system")
     master, slave = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "twin", *args], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=slave)
