@@ -34,7 +34,12 @@ def test_pdu_failover_limit_leaves_room_for_exactly_seven(tmp_path):
     assert doc["placed"][0]["cooling"] == ["crah-1", "crah-2"]
     binding = doc["binding"]
     assert (binding["component"], binding["code"], binding["margin_kw"]) == ("pdu-b", "R002", 0.0)
-    assert run("validate", str(out)).returncode == 0
+    # the written layout holds the 3 + 7 racks and validates clean: no finding at all
+    written = twin.load(str(out)).layout
+    assert len(written.racks) == 10
+    clean = run("validate", str(out), "--format", "json")
+    assert clean.returncode == 0, clean.stdout
+    assert json.loads(clean.stdout)["layouts"][0]["findings"] == []
 
 
 def test_one_more_than_capacity_fails_on_the_component_it_named(tmp_path):
@@ -50,6 +55,17 @@ def test_one_more_than_capacity_fails_on_the_component_it_named(tmp_path):
     assert not report.ok
     assert ("R002", "pdu-b") in {(f.code, f.component) for f in report.findings}
     assert {f.code for f in report.findings} == {"R002"}
+    # the command line agrees: exit 1 with the code and component that `twin capacity`
+    # named as binding (11 racks: pdu-b carries 110 kW of 100 when pdu-a fails; the
+    # symmetric pdu-a finding is the same limit seen from the other side)
+    named = json.loads(run("capacity", str(PDU), "--rack-type", "air-10", "--format",
+                           "json").stdout)["binding"]
+    proc = run("validate", str(path), "--format", "json")
+    assert proc.returncode == 1
+    found = {(f["code"], f["component"], tuple(f["scenario"]))
+             for f in json.loads(proc.stdout)["layouts"][0]["findings"]}
+    assert (named["code"], named["component"], ("pdu-a",)) in found
+    assert found == {("R002", "pdu-b", ("pdu-a",)), ("R002", "pdu-a", ("pdu-b",))}
 
 
 def test_count_says_whether_n_fit_and_what_to_change():

@@ -86,7 +86,8 @@ def test_json_has_the_spec_shape():
     assert first["racks"] == ["r1", "r2"]
     assert worked["kpis"]["pue"] == pytest.approx(1.1216, abs=1e-4)
     assert set(worked["kpis"]) == {"it_kw", "facility_kw", "pue", "cooling_kw", "losses_kw",
-                                   "tokens_per_s", "tokens_per_s_per_mw", "energy_usd_per_mtok"}
+                                   "tokens_per_s", "tokens_per_s_per_mw", "energy_usd_per_mtok",
+                                   "typical_it_kw", "typical_facility_kw", "typical_pue"}
 
 
 def test_contingency_flag_overrides_the_policy():

@@ -52,12 +52,37 @@ def test_edge_pod_strands_power_behind_its_in_row_coolers():
     assert pod.binding["code"] == "R004"
 
 
-@pytest.mark.parametrize("layout", ["layouts/gb300-hall.yaml", "layouts/edge-pod.yaml"])
+EXAMPLES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "layouts").glob("*.yaml"))
+
+
+def test_the_examples_include_the_campus():
+    assert {"layouts/gb300-hall.yaml", "layouts/edge-pod.yaml",
+            "layouts/campus-1gw.yaml"} <= set(EXAMPLES)
+
+
+@pytest.mark.parametrize("layout", EXAMPLES)
 def test_cli_prints_both_tables_for_every_example(layout):
     proc = subprocess.run([sys.executable, "-m", "twin", "report", layout], capture_output=True,
                           text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
-    assert "N-1 margin" in proc.stdout and "stranded power kW" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    lines = proc.stdout.splitlines()
+    # the headroom table: a header, then one row per power and cooling component
+    head = next(n for n, line in enumerate(lines) if line.startswith("component "))
+    assert "N-1 margin" in lines[head]
+    loaded = twin.load(str(ROOT / layout)).layout
+    components = [c.id for c in (*loaded.power, *loaded.cooling)]
+    rows = [line.split()[0] for line in lines[head + 2:head + 2 + len(components)]]
+    assert rows == components
+    # the stranded-capacity table: a header, then one row per hall
+    head = next(n for n, line in enumerate(lines) if line.startswith("hall "))
+    assert "stranded power kW" in lines[head] and "stranded cooling kW" in lines[head]
+    halls = [line.split()[0] for line in lines[head + 2:head + 2 + len(loaded.halls)]]
+    assert halls == [h.id for h in loaded.halls]
+
+
+@pytest.mark.parametrize("layout", ["layouts/gb300-hall.yaml", "layouts/edge-pod.yaml"])
+def test_json_has_both_tables(layout):
     doc = json.loads(subprocess.run([sys.executable, "-m", "twin", "report", layout, "--format",
                                      "json"], capture_output=True, text=True, cwd=ROOT).stdout)
     assert {"components", "halls"} <= set(doc)

@@ -16,7 +16,7 @@ from twin.errors import UsageError
 from twin.findings import Finding
 from twin.flow import compile_network, cooling_utilization, evaluate, power_utilization
 from twin.graph import build_graph
-from twin.kpis import kpis
+from twin.kpis import kpis, typical_kpis
 from twin.loader import did_you_mean, load_tree
 from twin.model import Layout
 from twin.snapshot import Snapshot, over
@@ -184,7 +184,8 @@ def validate(layout, *, contingency: int | None = None,
     snap = snapshot(model, contingency=contingency, progress=progress, graph=graph, engine=engine)
     findings = _run(checks, ("topology", *_PHYSICS_FAMILIES), snap, model)
     return Report(model.file, tuple(sorted(findings, key=Finding.sort_key)),
-                  kpis(snap.net, snap.normal), snap.sweep.scenarios)
+                  {**kpis(snap.net, snap.normal), **typical_kpis(snap.net)},
+                  snap.sweep.scenarios)
 
 
 def _run(checks: dict[str, Check], families, snap, model) -> list[Finding]:

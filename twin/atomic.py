@@ -26,6 +26,10 @@ def write_atomic(path: str, data: str | bytes) -> None:
             os.fsync(out.fileno())
         if os.path.exists(path):
             os.chmod(temp, os.stat(path).st_mode & 0o777)
+        else:  # mkstemp makes 0600; a new file gets the usual 0666 less the umask
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, path)
     except BaseException:
         try:

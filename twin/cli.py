@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("layout", metavar="LAYOUT")
     w.add_argument("--fail", required=True, metavar="ID[,ID...]",
                    help="component ids to fail, comma-separated")
-    w.add_argument("--format", choices=sorted(REPORTERS), default="text")
+    w.add_argument("--format", choices=_formats("whatif"), default="text")
     _limit_args(w)
 
     e = sub.add_parser("expand", help="print the flat v1 layout that blocks expand to",
@@ -100,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--hall", action="append", metavar="H", help="only this hall (repeatable)")
     k.add_argument("--count", type=int, metavar="N", help="do N racks fit? place at most N")
     k.add_argument("--write", metavar="OUT", help="write the layout with the racks added")
-    k.add_argument("--format", choices=sorted(REPORTERS), default="text")
+    k.add_argument("--format", choices=_formats("capacity"), default="text")
     _limit_args(k)
 
     r = sub.add_parser("report", help="headroom and stranded capacity per hall and component",
@@ -112,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
                        "  twin report layouts/gb300-hall.yaml --html hall.html\n",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     r.add_argument("layout", metavar="LAYOUT")
-    r.add_argument("--format", choices=sorted(REPORTERS), default="text")
+    r.add_argument("--format", choices=_formats("headroom"), default="text")
     r.add_argument("--html", metavar="OUT",
                    help="also write a self-contained HTML report (KPIs, floor plans coloured "
                    "by N-1 margin, one-line diagrams, findings, failure sets) to OUT, "
@@ -139,15 +139,20 @@ def _parser() -> argparse.ArgumentParser:
                    "fractions of design it_kw (24 or 8,760 rows)")
     m.add_argument("--hours", type=int, default=8760, metavar="N",
                    help="simulate the first N hours (1 to 8,760; default 8,760)")
-    m.add_argument("--format", choices=sorted(REPORTERS), default="text")
+    m.add_argument("--format", choices=_formats("simulation"), default="text")
     m.add_argument("--plot", metavar="OUT.svg",
                    help="write an SVG of hourly PUE and facility power (atomically)")
     m.add_argument("--no-progress", action="store_true", help="never show progress")
     _limit_args(m)
 
     c = sub.add_parser("catalog", help="list the built-in rack types with their sources")
-    c.add_argument("--format", choices=sorted(REPORTERS), default="text")
+    c.add_argument("--format", choices=_formats("catalog"), default="text")
     return p
+
+
+def _formats(output: str) -> list[str]:
+    """The reporters that can print ``output`` (``sarif`` and ``junit`` only do findings)."""
+    return sorted(name for name, reporter in REPORTERS.items() if hasattr(reporter, output))
 
 
 def _limit_args(p: argparse.ArgumentParser) -> None:
@@ -368,6 +373,7 @@ def _write_html_report(path: str, snap, report, result) -> None:
 
 def cmd_simulate(args) -> int:
     from twin import plot, profile, weather
+    from twin.atomic import write_atomic
     from twin.simulate import simulate
 
     if not 1 <= args.hours <= weather.HOURS_PER_YEAR:
@@ -397,7 +403,7 @@ def cmd_simulate(args) -> int:
         return 1
     sys.stdout.write(REPORTERS[args.format].simulation(sim))
     if args.plot:
-        _write_atomically(args.plot, plot.svg(sim))
+        write_atomic(args.plot, plot.svg(sim))
     return 0 if sim.ok else 1
 
 

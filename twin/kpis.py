@@ -1,13 +1,17 @@
-"""KPIs of a scenario (SPEC section 9): IT and facility power, PUE, losses, tokens, cost.
+"""KPIs of a scenario (SPEC section 9) at design load, and the same at typical rack power.
 
 Read from one :class:`FlowResult`; a KPI without its inputs is ``None``.
 """
 from __future__ import annotations
 
-from twin.flow import FlowResult, Network
+import dataclasses
+
+from twin.flow import FlowResult, Network, evaluate
 
 KPI_NAMES = ("it_kw", "facility_kw", "pue", "cooling_kw", "losses_kw", "tokens_per_s",
              "tokens_per_s_per_mw", "energy_usd_per_mtok")
+#: Extension: the same flow engine with every rack at its ``typical_kw`` (else ``it_kw``).
+TYPICAL_KPI_NAMES = ("typical_it_kw", "typical_facility_kw", "typical_pue")
 
 
 def kpis(net: Network, result: FlowResult) -> dict[str, float | None]:
@@ -42,3 +46,30 @@ def kpis(net: Network, result: FlowResult) -> dict[str, float | None]:
         "tokens_per_s_per_mw": per_mw,
         "energy_usd_per_mtok": usd_per_mtok,
     }
+
+
+def at_typical_power(net: Network) -> Network:
+    """``net`` with every rack at its typical power (``typical_kw``, else ``it_kw``).
+
+    Liquid and air heat keep each rack's ``liquid_fraction``; everything else (feeds,
+    units, capacities) is unchanged, so :func:`twin.flow.evaluate` applies the same rules.
+    """
+    racks = net.layout.racks
+    typical = tuple(r.typical_kw if r.typical_kw is not None else r.it_kw for r in racks)
+    pairs = tuple(zip(typical, racks, strict=True))
+    return dataclasses.replace(
+        net, rack_it_kw=typical,
+        rack_liquid_kw=tuple(t * r.liquid_fraction for t, r in pairs),
+        rack_air_kw=tuple(t * (1.0 - r.liquid_fraction) for t, r in pairs))
+
+
+def typical_kpis(net: Network) -> dict[str, float | None]:
+    """``typical_it_kw``, ``typical_facility_kw`` and ``typical_pue``, normal operation.
+
+    The flow engine evaluates the layout with every rack at its typical power; the
+    design-load KPIs (``it_kw`` and the rest) and every check keep using ``it_kw``.
+    """
+    typical = at_typical_power(net)
+    k = kpis(typical, evaluate(typical))
+    return {"typical_it_kw": k["it_kw"], "typical_facility_kw": k["facility_kw"],
+            "typical_pue": k["pue"]}

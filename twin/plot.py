@@ -4,7 +4,7 @@ No plotting library: the chart is two panels of plain SVG (paths, lines, text), 
 file opens in any browser and diffs as text. A year is drawn per day: a band from the
 day's lowest to its highest hour and a line through the daily mean; up to a month of
 hours is drawn hour by hour. Hours over capacity are marked in red under the power
-panel.
+panel, and hours over capacity with one heat-rejection unit failed in orange.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 MONTH_START_DAY = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
 HOURLY_UP_TO = 744  # hours drawn one by one (a 31-day month); longer runs are drawn per day
 BLUE, BLUE_BAND, GREY, RED, INK = "#1f5fa8", "#c9dbf0", "#8a8f98", "#c62828", "#222222"
+ORANGE = "#ef6c00"
 
 
 def svg(sim) -> str:
@@ -44,12 +45,13 @@ def svg(sim) -> str:
     ]
     period = "annual PUE" if hours == 8760 else f"PUE over {hours:,} h"
     annual = f"{period} {sim.annual_pue:.3f}" if sim.annual_pue is not None else "no IT load"
+    parts += _x_axis(x_of, hours, PANELS[1][0] + PANELS[1][1])  # under the curves
     parts += _panel(PANELS[0], "PUE", pue, None, x_of, hours, step, annual, digits=3)
     peak = f"peak {sim.peak_facility_kw / div:,.2f} {unit}"
     parts += _panel(PANELS[1], f"power ({unit})", fac / div, it / div, x_of, hours, step, peak,
                     digits=2)
-    parts += _x_axis(x_of, hours, PANELS[1][0] + PANELS[1][1])
     parts += _over_marks(sim.over_hours, x_of, PANELS[1][0] + PANELS[1][1] + 30)
+    parts += _over_marks(sim.over_hours_n1, x_of, PANELS[1][0] + PANELS[1][1] + 42, ORANGE)
     legend_y = HEIGHT - 16
     if step > 1:
         parts += [f'<rect x="{LEFT}" y="{legend_y - 9}" width="18" height="10" '
@@ -66,6 +68,9 @@ def svg(sim) -> str:
         f'<rect x="{LEFT + 470}" y="{legend_y - 9}" width="4" height="10" fill="{RED}"/>',
         f'<text x="{LEFT + 480}" y="{legend_y}">over capacity '
         f'({sim.hours_over_capacity:,} h)</text>',
+        f'<rect x="{LEFT + 650}" y="{legend_y - 9}" width="4" height="10" fill="{ORANGE}"/>',
+        f'<text x="{LEFT + 660}" y="{legend_y}">over at N-1 '
+        f'({sim.hours_over_capacity_n1:,} h)</text>',
         "</svg>",
     ]
     return "\n".join(parts) + "\n"
@@ -118,7 +123,7 @@ def _nice_range(low: float, high: float, digits: int) -> tuple[float, float, flo
 def _path(xs, ys, y_of) -> str:
     """An SVG path through the points, broken where a value is NaN."""
     out, pen = [], "M"
-    for x, y in zip(xs, ys):
+    for x, y in zip(xs, ys, strict=True):
         if not math.isfinite(y):
             pen = "M"
             continue
@@ -164,7 +169,8 @@ def _panel(box, label, values, second, x_of, hours, step, note, *, digits):
     parts.append(f'<path d="{_path(xs, mean, y_of)}" fill="none" stroke="{BLUE}" '
                  f'stroke-width="{1.5 if step > 1 else 1.2}" stroke-linejoin="round"/>')
     parts.append(f'<text x="{WIDTH - RIGHT - 6}" y="{top + 16}" text-anchor="end" '
-                 f'font-weight="bold">{escape(note)}</text>')
+                 f'font-weight="bold" stroke="#ffffff" stroke-width="4" paint-order="stroke">'
+                 f'{escape(note)}</text>')
     return parts
 
 
@@ -194,8 +200,8 @@ def _x_axis(x_of, hours: int, y: float) -> list[str]:
     return parts
 
 
-def _over_marks(over: np.ndarray, x_of, y: float) -> list[str]:
-    """A red tick per hour (or per day, for a year) with some component over capacity."""
+def _over_marks(over: np.ndarray, x_of, y: float, colour: str = RED) -> list[str]:
+    """A tick per hour (or per day, for a year) with some component over capacity."""
     if not over.any():
         return []
     step = 1 if len(over) <= HOURLY_UP_TO else 24
@@ -207,5 +213,5 @@ def _over_marks(over: np.ndarray, x_of, y: float) -> list[str]:
     width = max(x_of(step) - x_of(0), 1.0)
     for k in np.flatnonzero(marks):
         parts.append(f'<rect x="{x_of(k * step):.1f}" y="{y}" width="{width:.1f}" height="8" '
-                     f'fill="{RED}"/>')
+                     f'fill="{colour}"/>')
     return parts

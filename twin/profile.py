@@ -27,6 +27,8 @@ DIURNAL_TROUGH_HOUR = 4
 #: Largest fraction a CSV may give: design it_kw is the rack's peak, so a value far
 #: above 1 is almost certainly kW written where a fraction belongs.
 MAX_FRACTION = 2.0
+#: Largest CSV read: 8,760 fractions take well under 1 MiB.
+MAX_BYTES = 16 * 1024 * 1024
 
 PROFILES = ("flat", "diurnal")
 
@@ -58,11 +60,18 @@ def read(spec: str, hours: int = HOURS_PER_YEAR) -> Profile:
     if spec == "diurnal":
         return diurnal(hours)
     try:
-        with open(spec, encoding="utf-8-sig") as handle:
-            text = handle.read(16 * 1024 * 1024)
+        with open(spec, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"--load: {spec!r} is not flat, diurnal or a readable CSV file "
                          f"({exc.strerror or exc})") from None
+    if len(raw) > MAX_BYTES:
+        raise UsageError(f"--load: {spec}: larger than {MAX_BYTES // 1024 ** 2} MiB; not a "
+                         "profile of 8,760 fractions")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"--load: {spec}: not a text (UTF-8) CSV file") from None
     return Profile(spec, "design", np.resize(read_csv_text(text, spec), hours))
 
 

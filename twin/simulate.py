@@ -17,20 +17,23 @@ arrays over the hours (one pass over the units, never a Python loop over hours):
 - a chiller's COP follows its lift as a fixed fraction of Carnot, rated at AHRI 550/590
   conditions, with free cooling (economiser) when the ambient is cold enough;
 - each unit passes ``Q + draw`` on to its targets (flow rule 4), and every draw flows up
-  the power chain through the components' efficiencies (flow rule 5).
+  the power chain through the components' efficiencies (flow rule 5);
+- every hour each component is checked against its normal limit, and, when the layout
+  asks for N-1, each dry cooler or tower against its failover limit with each unit it
+  shares heat with failed in turn (the only capacities the weather changes).
 
 The models, their defaults and their sources are in docs/simulate.md.
 """
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
 from twin.flow import Network, compile_network, evaluate, shares, unit_draw_kw
-from twin.kpis import kpis
+from twin.kpis import at_typical_power, kpis
 from twin.model import AIR_UNIT_KINDS, LIQUID_UNIT_KINDS, Layout
 from twin.profile import Profile
 from twin.snapshot import TOLERANCE
@@ -130,7 +133,8 @@ class OverCapacity:
     ``capacity_kw`` is the rated capacity; ``worst_shortfall_kw`` the largest excess of load
     over ``limit`` × the capacity available that hour (derated by the ambient for dry
     coolers and towers); ``worst_utilization`` that hour's load over available capacity
-    (``None`` when none was available).
+    (``None`` when none was available). ``scenario`` is empty in normal operation and
+    names the failed unit for the single-failure hours.
     """
 
     component: str
@@ -140,6 +144,7 @@ class OverCapacity:
     limit: float
     worst_shortfall_kw: float
     worst_utilization: float | None
+    scenario: tuple[str, ...] = ()  # the failed unit, for the single-failure hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +182,8 @@ class Simulation:
     peak_it_kw: float
     hours_over_capacity: int
     over_capacity: tuple[OverCapacity, ...]
+    hours_over_capacity_n1: int
+    over_capacity_n1: tuple[OverCapacity, ...]
     hours_above_setpoint: int
     economiser_hours: int | None
     heat_rejection: tuple[Rejection, ...]
@@ -187,10 +194,11 @@ class Simulation:
     it_kw: np.ndarray = field(repr=False)
     facility_kw: np.ndarray = field(repr=False)
     over_hours: np.ndarray = field(repr=False)
+    over_hours_n1: np.ndarray = field(repr=False)
 
     @property
     def ok(self) -> bool:
-        return self.hours_over_capacity == 0
+        return self.hours_over_capacity == 0 and self.hours_over_capacity_n1 == 0
 
     @property
     def pue(self) -> np.ndarray:
@@ -208,6 +216,8 @@ class Simulation:
             "peak_facility_kw": self.peak_facility_kw, "peak_it_kw": self.peak_it_kw,
             "hours_over_capacity": self.hours_over_capacity,
             "over_capacity": [_fields(o) for o in self.over_capacity],
+            "hours_over_capacity_n1": self.hours_over_capacity_n1,
+            "over_capacity_n1": [_fields(o) for o in self.over_capacity_n1],
             "hours_above_setpoint": self.hours_above_setpoint,
             "economiser_hours": self.economiser_hours,
             "heat_rejection": [_fields(r) for r in self.heat_rejection],
@@ -231,13 +241,13 @@ class _Series:
         self.scale = scale
         self.extra = extra
 
-    def add(self, other: "_Series", weight: float = 1.0) -> None:
+    def add(self, other: _Series, weight: float = 1.0) -> None:
         self.scale += other.scale * weight
         if other.extra is not None:
             part = other.extra * weight
             self.extra = part if self.extra is None else self.extra + part
 
-    def times(self, k: float) -> "_Series":
+    def times(self, k: float) -> _Series:
         return _Series(self.scale * k, None if self.extra is None else self.extra * k)
 
     def values(self, fraction: np.ndarray) -> np.ndarray:
@@ -287,17 +297,16 @@ def simulate(layout: Layout, weather: Weather, profile: Profile, *, hours: int =
     net = compile_network(layout)
     design = evaluate(net)
     racks = layout.racks
-    typical = [r.typical_kw if r.typical_kw is not None else r.it_kw for r in racks]
-    base = typical if profile.basis == "typical" else [r.it_kw for r in racks]
-    ref_net = dataclasses.replace(
-        net,
-        rack_it_kw=tuple(base),
-        rack_liquid_kw=tuple(b * r.liquid_fraction for b, r in zip(base, racks)),
-        rack_air_kw=tuple(b * (1.0 - r.liquid_fraction) for b, r in zip(base, racks)),
-        cooling_power_kw=(0.0,) * len(net.cooling_ids),  # no draws: the IT part alone
-        cooling_to=((),) * len(net.cooling_ids),  # no pass-on: the racks' heat alone
-    )
-    ref = evaluate(ref_net)
+    typical_net = at_typical_power(net)
+    typical = list(typical_net.rack_it_kw)
+    base_net = typical_net if profile.basis == "typical" else net
+    base = list(base_net.rack_it_kw)
+    # The flow engine at the reference load with no cooling draws and no pass-on: the
+    # racks' feeds and shares (rule 3) and the IT part of every power load (rule 5).
+    ref = evaluate(dataclasses.replace(
+        base_net,
+        cooling_power_kw=(0.0,) * len(net.cooling_ids),
+        cooling_to=((),) * len(net.cooling_ids)))
     total = len(net.cooling_ids) + len(net.power_ids)
     done = 0
 
@@ -315,6 +324,8 @@ def simulate(layout: Layout, weather: Weather, profile: Profile, *, hours: int =
     econ_all = None
     over_list: list[OverCapacity] = []
     rejection: list[Rejection] = []
+    groups: list[tuple[list[int], _Series]] = []  # (effective targets, heat passed on)
+    rejector_heat: dict[int, _Series] = {}
 
     # cooling: heat pass-on with hourly draws, heat sources first (flow rule 4)
     n_c = len(net.cooling_ids)
@@ -362,12 +373,19 @@ def simulate(layout: Layout, weather: Weather, profile: Profile, *, hours: int =
         to = [t for t in net.cooling_to[j] if design.cooling_effective[t]]
         for t, w in (shares(to, net.cooling_capacity_kw) if to else ()):
             heat[t].add(passed, w)
+        if len(to) > 1 and any(net.cooling_kind[t] in _REJECTION_AMBIENT for t in to):
+            groups.append((to, passed))
+        if kind in _REJECTION_AMBIENT:
+            rejector_heat[j] = q
         feeds = [p for p in net.cooling_feeds[j] if design.power_live[p]]
         for p in feeds:
             feed_load.setdefault(p, _Series()).add(d, 1.0 / len(feeds))
         if not feeds:
             unfed.add(d)
         heat[j] = None  # free the hourly arrays of units already passed on
+
+    over_n1, over_n1_any = _single_failures(layout, net, temps, groups, rejector_heat, frac,
+                                            dry, wet)
 
     # power: cooling draws up the chain, consumers first (flow rule 5); IT part from `ref`
     n_p = len(net.power_ids)
@@ -401,7 +419,7 @@ def simulate(layout: Layout, weather: Weather, profile: Profile, *, hours: int =
         out[i] = None
     facility.add(unfed)
 
-    it_up = [b for b, up in zip(base, ref.rack_up) if up]
+    it_up = [b for b, up in zip(base, ref.rack_up, strict=True) if up]
     it_h = sum(it_up) * frac
     fac_h = facility.values(frac)
     cool_h = cooling.values(frac)
@@ -426,16 +444,71 @@ def simulate(layout: Layout, weather: Weather, profile: Profile, *, hours: int =
                  "max_wet_bulb_c": float(wet.max())},
         profile=profile.name,
         design={k: design_kpis[k] for k in ("it_kw", "facility_kw", "pue")},
-        typical_it_kw=float(sum(t for t, up in zip(typical, ref.rack_up) if up)),
+        typical_it_kw=float(sum(t for t, up in zip(typical, ref.rack_up, strict=True) if up)),
         annual_it_mwh=it_mwh, annual_facility_mwh=fac_mwh, annual_cooling_mwh=cool_mwh,
         annual_losses_mwh=fac_mwh - it_mwh - cool_mwh,
         annual_pue=fac_mwh / it_mwh if it_mwh > 0 else None,
         peak_facility_kw=float(fac_h.max()), peak_it_kw=float(it_h.max()),
         hours_over_capacity=int(over_any.sum()), over_capacity=tuple(over_list),
+        hours_over_capacity_n1=int(over_n1_any.sum()), over_capacity_n1=tuple(over_n1),
         hours_above_setpoint=int(above_any.sum()),
         economiser_hours=None if econ_all is None else int(econ_all.sum()),
         heat_rejection=tuple(rejection), tokens=tokens, energy_usd=energy_usd, capex=capex,
-        usd_per_mtok=usd_per_mtok, it_kw=it_h, facility_kw=fac_h, over_hours=over_any)
+        usd_per_mtok=usd_per_mtok, it_kw=it_h, facility_kw=fac_h, over_hours=over_any,
+        over_hours_n1=over_n1_any)
+
+
+def _single_failures(layout: Layout, net: Network, temps, groups, rejector_heat, frac, dry,
+                     wet) -> tuple[list[OverCapacity], np.ndarray]:
+    """Hours in which one failed unit leaves a dry cooler or tower short (R004, per hour).
+
+    Only the heat-rejection units' capacity changes with the weather, so only they are
+    re-checked per hour under failure: for every unit that shares its heat over several
+    targets, each failable target in turn fails and its share moves to the others by
+    flow rule 4 (in proportion to capacity). A dry cooler or tower is over when its heat
+    exceeds ``failover_utilization`` × its capacity at the hottest water its racks
+    accept that hour. One record per unit, for the failure with the most hours. Runs
+    when the layout asks for N-1 (``policy.contingency`` or a rack's ``contingency``).
+    """
+    hours = len(frac)
+    hit_any = np.zeros(hours, dtype=bool)
+    k = max([layout.policy.contingency,
+             *(r.contingency for r in layout.racks if r.contingency is not None)])
+    if k < 1 or not groups:
+        return [], hit_any
+    failable = {net.index[x][1] for x in net.failable if net.index[x][0] == "cooling"}
+    extra: dict[tuple[int, int], _Series] = {}  # (failed, target) -> heat moved onto it
+    for to, passed in groups:
+        normal = dict(shares(to, net.cooling_capacity_kw))
+        for f in to:
+            if f not in failable:
+                continue
+            rest = [t for t in to if t != f]
+            for t, w in shares(rest, net.cooling_capacity_kw):
+                if t in rejector_heat:
+                    extra.setdefault((f, t), _Series()).add(passed, w - normal[t])
+    available: dict[int, np.ndarray] = {}
+    worst: dict[int, OverCapacity] = {}
+    for (f, t), moved in extra.items():
+        if t not in available:
+            which, approach = _REJECTION_AMBIENT[net.cooling_kind[t]]
+            ambient = dry if which == "dry-bulb" else wet
+            available[t] = net.cooling_capacity_kw[t] * rejection_capacity_fraction(
+                ambient, temps[t][1], approach)
+        load = rejector_heat[t].values(frac) + moved.values(frac)
+        kind = net.cooling_kind[t]
+        record = _over_capacity(net.cooling_ids[t], kind, load, net.cooling_capacity_kw[t],
+                                available[t], layout.policy.failover_utilization_of(kind))
+        if record is None:
+            continue
+        over, hit = record
+        hit_any |= hit
+        over = dataclasses.replace(over, scenario=(net.cooling_ids[f],))
+        best = worst.get(t)
+        if best is None or (over.hours, over.worst_shortfall_kw) > (best.hours,
+                                                                     best.worst_shortfall_kw):
+            worst[t] = over
+    return [worst[t] for t in sorted(worst)], hit_any
 
 
 def _rejector(net: Network, j: int, unit, q_h, supply, supply_max, dry, wet):
@@ -551,7 +624,7 @@ def _condenser_of(layout: Layout, net: Network) -> list[str | None]:
 def _tokens(racks, up, base, typical, frac) -> float | None:
     """Σ over racks of ``tokens_per_s × 3600 × Σ_h min(1, power / typical power)``."""
     groups: dict[float, float] = {}
-    for r, is_up, b, t in zip(racks, up, base, typical):
+    for r, is_up, b, t in zip(racks, up, base, typical, strict=True):
         if is_up and r.tokens_per_s is not None:
             ratio = b / t if t > 0 else 0.0
             groups[ratio] = groups.get(ratio, 0.0) + r.tokens_per_s

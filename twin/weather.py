@@ -140,7 +140,8 @@ def _fill(values: np.ndarray, what: str, path: str) -> np.ndarray:
 def _year(rows: list, months: list[int], days: list[int], path: str) -> list:
     """Drop 29 February of a leap-year file; insist on one value per hour of a year."""
     if len(rows) == HOURS_PER_YEAR + 24:
-        rows = [r for r, m, d in zip(rows, months, days) if not (m == 2 and d == 29)]
+        dates = zip(rows, months, days, strict=True)
+        rows = [r for r, m, d in dates if not (m == 2 and d == 29)]
     if len(rows) != HOURS_PER_YEAR:
         raise UsageError(f"--weather: {path}: {len(rows):,} hourly rows; a typical-year file "
                          f"has {HOURS_PER_YEAR:,} (8,784 in a leap year)")

@@ -141,7 +141,10 @@ def headroom(h) -> str:
 def simulation(sim) -> str:
     """``twin simulate``: the annual figures, what ran out of capacity, the plant's hours."""
     def num(v, fmt, unit=""):
-        return "-" if v is None else f"{v:{fmt}}{unit}"
+        if v is None:  # as wide as the number would be
+            width = fmt[1:].split(",")[0].split(".")[0] if fmt.startswith(">") else ""
+            return f"{'-':>{width or 1}}{unit}"
+        return f"{v:{fmt}}{unit}"
     period = "year" if sim.hours == 8760 else f"{sim.hours:,} h"
     capex = sim.capex
     d = sim.design
@@ -161,6 +164,8 @@ def simulation(sim) -> str:
         f"  hours above setpoint  {sim.hours_above_setpoint:>16,d}      "
         "(heat rejection short of its setpoint, within what the racks accept)",
         f"  hours over capacity   {sim.hours_over_capacity:>16,d}",
+        f"  hours over at N-1     {sim.hours_over_capacity_n1:>16,d}      "
+        "(a dry cooler or tower short with one unit of its group failed)",
         f"  tokens                {num(sim.tokens, '>16,.4g')}",
         f"  energy cost           {num(sim.energy_usd, '>16,.0f')} USD",
         f"  capital cost          {capex['building_usd'] + capex['it_usd']:>16,.0f} USD  "
@@ -178,6 +183,13 @@ def simulation(sim) -> str:
                          f"{o.worst_shortfall_kw:,.1f} kW")
         if len(sim.over_capacity) > shown:
             lines.append(f"  ... and {len(sim.over_capacity) - shown:,} more (--format json)")
+    if sim.over_capacity_n1:
+        lines.append("over capacity with one unit failed:")
+        for o in sim.over_capacity_n1[:shown]:
+            lines.append(f"  {o.component} ({o.kind}) when {', '.join(o.scenario)} fails: "
+                         f"{o.hours:,} h, short by up to {o.worst_shortfall_kw:,.1f} kW")
+        if len(sim.over_capacity_n1) > shown:
+            lines.append(f"  ... and {len(sim.over_capacity_n1) - shown:,} more (--format json)")
     if sim.heat_rejection:
         lines.append("heat rejection:")
         if len(sim.heat_rejection) > shown:
