@@ -234,9 +234,14 @@ def diff(d) -> str:
     lines.append(f"KPIs changed: {len(changed)}" + ("" if changed or not d.kpis else
                                                     " (all equal)"))
     for k in changed:
-        unit = _KPI_UNITS.get(k.name, "")
-        old = "null" if k.old is None else f"{k.old:,.4g}"
-        new = "null" if k.new is None else f"{k.new:,.4g}"
-        delta = "" if k.delta is None else f" ({k.delta:+,.4g})"
-        lines.append(f"  {k.name} {old} -> {new} {unit}{delta}".replace("  (", " ("))
+        unit = f" {_KPI_UNITS[k.name]}" if _KPI_UNITS.get(k.name) else ""
+        delta = "" if k.delta is None else f" ({_kpi_figure(k.delta, '+')})"
+        lines.append(f"  {k.name} {_kpi_figure(k.old)} -> {_kpi_figure(k.new)}{unit}{delta}")
     return _lines(lines)
+
+
+def _kpi_figure(value, sign: str = "") -> str:
+    """Four decimals below 10 (PUE, USD/Mtok), two above (kW, tok/s), thousands grouped."""
+    if value is None:
+        return "null"
+    return f"{value:{sign},.4f}" if abs(value) < 10 else f"{value:{sign},.2f}"
