@@ -29,6 +29,11 @@ _TEXT = ["string", "number", "boolean"]
 _SECTIONS = ("power", "cooling", "space", "racks")
 
 
+def or_param(value: dict) -> dict:
+    """``value``, or a parameter text (if/else rather than anyOf, so errors stay precise)."""
+    return {"if": PARAM, "else": value}
+
+
 def _number(spec: schema.Field, integer: bool) -> dict:
     out: dict = {"type": "integer" if integer else "number"}
     if spec.low is not None:
@@ -71,7 +76,7 @@ def field(spec: schema.Field, *, templated: bool = False) -> dict:
     else:  # pragma: no cover - a new field type must get a schema here
         raise AssertionError(t)
     if templated and t != "rows":
-        out = {"anyOf": [out, PARAM]}
+        out = or_param(out)
     if spec.doc:
         out = {"description": spec.doc + (f" ({spec.bounds_text()})" if spec.bounds_text()
                                           else ""), **out}
@@ -80,10 +85,10 @@ def field(spec: schema.Field, *, templated: bool = False) -> dict:
 
 def _rows(templated: bool) -> dict:
     count = {"type": "integer", "minimum": 1}
-    ranged = {"anyOf": [count, PARAM]}
+    ranged = or_param(count)
     out = {"type": "object", "patternProperties": {RANGE_KEY: ranged},
            "additionalProperties": ranged if templated else count}
-    return {"anyOf": [out, PARAM]} if templated else out
+    return or_param(out) if templated else out
 
 
 def _object(table: dict, *, templated: bool, description: str = "") -> dict:
@@ -139,7 +144,7 @@ def _is(kind: str) -> dict:
 
 def _kind(kinds, templated: bool) -> dict:
     if templated:
-        return {"description": "component kind", "anyOf": [{"enum": list(kinds)}, PARAM]}
+        return {"description": "component kind", **or_param({"enum": list(kinds)})}
     return {"description": "component kind", "enum": list(kinds)}
 
 
@@ -165,12 +170,10 @@ def _ref(name: str, templated: bool) -> dict:
 
 def _section(entry: str, templated: bool, description: str) -> dict:
     """A mapping id → entry; a range key (``r{01..10}``) takes parameters."""
-    body = _ref(entry, True)
-    out = {"type": "object", "description": description,
-           "patternProperties": {RANGE_KEY: {"anyOf": [body, PARAM]}},
-           "additionalProperties": {"anyOf": [body, PARAM]} if templated
-           else _ref(entry, False)}
-    return {"anyOf": [out, PARAM]} if templated else out
+    body = or_param(_ref(entry, True))
+    return {"type": "object", "description": description,
+            "patternProperties": {RANGE_KEY: body},
+            "additionalProperties": body if templated else _ref(entry, False)}
 
 
 def _instances() -> dict:
