@@ -200,7 +200,6 @@ def test_fingerprints_ignore_lines_so_moving_text_keeps_the_alert(tmp_path, monk
     ("report", "layouts/edge-pod.yaml"),
     ("simulate", "layouts/edge-pod.yaml", "--hours", "1"),
     ("catalog",),
-    ("diff", "layouts/edge-pod.yaml", "layouts/edge-pod.yaml"),
 ], ids=lambda a: a[0])
 @pytest.mark.parametrize("fmt", ["sarif", "junit"])
 def test_other_commands_refuse_the_ci_formats_with_a_usage_error(args, fmt):
@@ -209,3 +208,11 @@ def test_other_commands_refuse_the_ci_formats_with_a_usage_error(args, fmt):
     assert proc.stdout == ""
     assert f"--format {fmt} is not offered by `twin {args[0]}` (choose json, text" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "junit"])
+def test_diff_offers_only_text_and_json(fmt):
+    proc = twin_cli("diff", "layouts/edge-pod.yaml", "layouts/edge-pod.yaml", "--format", fmt)
+    assert proc.returncode == 2
+    assert f"invalid choice: '{fmt}'" in proc.stderr
+    assert proc.stderr.splitlines()[0].endswith("[--format {json,text}]")

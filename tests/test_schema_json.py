@@ -80,6 +80,26 @@ def test_every_example_layout_validates(path):
     assert found == []
 
 
+def test_the_draft_07_form_checks_the_same(tmp_path):
+    """Language servers that implement draft-07 only get the same checks."""
+    proc = subprocess.run([sys.executable, "-m", "twin", "schema", "--draft", "7"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    seven = json.loads(proc.stdout)
+    assert seven["$schema"] == "http://json-schema.org/draft-07/schema#"
+    assert "$defs" not in seven and "#/$defs/" not in proc.stdout
+    jsonschema.Draft7Validator.check_schema(seven)
+    validator = jsonschema.Draft7Validator(seven)
+    for path in EXAMPLES:
+        tree, _ = parse((ROOT / path).read_bytes())
+        assert list(validator.iter_errors(plain(tree))) == [], path
+    for case, (text, _, path) in BAD.items():
+        found = {".".join(map(str, e.absolute_path))
+                 for e in validator.iter_errors(data_of(text))}
+        assert path in found, case
+    assert list(validator.iter_errors(data_of(BLOCKS_OK))) == []
+
+
 def test_the_examples_include_the_block_layouts():
     assert {"layouts/campus-1gw.yaml", "layouts/blocks/gb300-hall.yaml"} <= set(EXAMPLES)
 

@@ -434,7 +434,8 @@ def _diff_parser(sub) -> None:
     d.add_argument("--rev", metavar="REV",
                    help="compare LAYOUT as committed at git revision REV (old) with the file "
                    "as it is now (new)")
-    d.add_argument("--format", choices=sorted(REPORTERS), default="text")
+    d.add_argument("--format", default="text",
+                   choices=sorted(k for k, r in REPORTERS.items() if hasattr(r, "diff")))
     d.add_argument("--contingency", type=int, choices=(0, 1, 2), default=None,
                    help="override policy.contingency on both sides")
     _limit_args(d)
@@ -474,6 +475,9 @@ def _schema_parser(sub) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("-o", "--output", metavar="OUT",
                    help="write to OUT (atomically) instead of stdout")
+    s.add_argument("--draft", choices=("2020-12", "7"), default="2020-12",
+                   help="JSON Schema dialect (default 2020-12; 7 for language servers that "
+                   "implement draft-07 only)")
 
 
 def cmd_schema(args) -> int:
@@ -481,9 +485,9 @@ def cmd_schema(args) -> int:
     from twin.layout_schema import text
 
     if args.output:
-        write_atomic(args.output, text())
+        write_atomic(args.output, text(args.draft))
     else:
-        sys.stdout.write(text())
+        sys.stdout.write(text(args.draft))
     return 0
 
 

@@ -14,11 +14,16 @@ written (a ``$i`` where a number goes is then L004 from ``twin validate``).
 """
 from __future__ import annotations
 
+import json
+
 from twin import blocks, schema
 from twin.loader import _RACK_FIELDS
 from twin.model import COOLING_KINDS, DISTRIBUTION_KINDS, POWER_KINDS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+#: For language servers that implement draft-07 only: the keywords used mean the same
+#: there, so only ``$schema`` and the name of the definitions differ.
+DIALECTS = {"2020-12": DIALECT, "7": "http://json-schema.org/draft-07/schema#"}
 #: A key that expands to several entries (docs/blocks.md, "Ranges").
 RANGE_KEY = r"\{[0-9]+\.\.[0-9]+\}"
 #: A parameter or a text with one: substituted when the block expands.
@@ -64,8 +69,7 @@ def field(spec: schema.Field, *, templated: bool = False) -> dict:
         item = {"type": _TEXT}
         out = {"anyOf": [item, {"type": "array", "items": item}]}
     elif t == "pair":
-        out = {"type": "array", "prefixItems": [{"type": "number"}, {"type": "number"}],
-               "minItems": 2, "maxItems": 2}
+        out = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
     elif t == "limits":
         # max_utilization: a mapping; failover_utilization: a number or a mapping
         out = _kinds_map(fraction)
@@ -130,7 +134,8 @@ def _cooling_entry(templated: bool) -> dict:
     for kind, table in schema.COOLING_FIELDS.items():
         then: dict = {"propertyNames": {"enum": list(table)}}
         if kind == "loop":
-            then["dependentRequired"] = {"power_kw": ["capacity_kw"]}
+            then["if"] = {"required": ["power_kw"]}
+            then["then"] = {"required": ["capacity_kw"]}
         else:
             then["required"] = ["capacity_kw"]
         rules.append({"if": _is(kind), "then": then})
@@ -151,8 +156,8 @@ def _kind(kinds, templated: bool) -> dict:
 def _rack_entry(templated: bool) -> dict:
     out = _object(_RACK_FIELDS, templated=templated, description="a rack")
     out["anyOf"] = [{"required": ["type"]}, {"required": ["it_kw"]}]
-    out["dependentRequired"] = {"hall": ["row", "pos"], "row": ["hall", "pos"],
-                                "pos": ["hall", "row"]}
+    out["allOf"] = [{"if": {"required": [key]}, "then": {"required": ["hall", "row", "pos"]}}
+                    for key in ("hall", "row", "pos")]
     return out
 
 
@@ -203,8 +208,15 @@ def _block() -> dict:
             "properties": props, "additionalProperties": False}
 
 
-def generate() -> dict:
-    """The JSON Schema of a layout file, as a plain dict (deterministic order)."""
+def generate(draft: str = "2020-12") -> dict:
+    """The JSON Schema of a layout file, as a plain dict (deterministic order).
+
+    ``draft``: ``2020-12`` (the default) or ``7``. The schema uses only keywords that
+    mean the same in both (no ``prefixItems``, no ``dependentRequired``), so the draft-07
+    form differs in ``$schema`` and in naming its definitions ``definitions``.
+    """
+    if draft not in DIALECTS:
+        raise ValueError(f"draft must be one of {', '.join(DIALECTS)}, not {draft!r}")
     defs: dict = {}
     for templated in (False, True):
         s = _suffix(templated)
@@ -238,8 +250,8 @@ def generate() -> dict:
         "instances": {"$ref": "#/$defs/instances"},
     }
     assert set(top) == set(blocks.TOP_KEYS) >= set(schema.TOP_FIELDS), "a top key without a schema"
-    return {
-        "$schema": DIALECT,
+    out = {
+        "$schema": DIALECTS[draft],
         "title": "twin layout, format v1",
         "description": "A YAML layout of an AI factory's power, cooling, space and racks "
                        "(docs/format.md; blocks, instances, ranges and includes: docs/blocks.md).",
@@ -249,10 +261,12 @@ def generate() -> dict:
         "additionalProperties": False,
         "$defs": defs,
     }
+    if draft == "7":
+        out = json.loads(json.dumps(out).replace('"#/$defs/', '"#/definitions/'))
+        out["definitions"] = out.pop("$defs")
+    return out
 
 
-def text() -> str:
+def text(draft: str = "2020-12") -> str:
     """The schema as JSON text, two-space indented, ending in a newline."""
-    import json
-
-    return json.dumps(generate(), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(generate(draft), indent=2, ensure_ascii=False) + "\n"
