@@ -320,21 +320,40 @@ def test_the_schema_lists_exactly_the_keys_of_the_field_tables():
     assert set(SCHEMA["properties"]["policy"]["properties"]) == set(schema.POLICY_FIELDS)
     catalog = SCHEMA["properties"]["catalog"]["properties"]["rack_types"]
     assert set(catalog["additionalProperties"]["properties"]) == set(schema.CATALOG_ENTRY_FIELDS)
-    by_kind = {rule["if"]["properties"]["kind"]["const"]: set(rule["then"]["propertyNames"]["enum"])
-               for rule in defs["power-entry"]["allOf"]}
-    assert by_kind == {k: set(t) for k, t in schema.POWER_FIELDS.items()}
-    by_kind = {rule["if"]["properties"]["kind"]["const"]: set(rule["then"]["propertyNames"]["enum"])
-               for rule in defs["cooling-entry"]["allOf"]}
-    assert by_kind == {k: set(t) for k, t in schema.COOLING_FIELDS.items()}
+    for entry, tables in (("power-entry", schema.POWER_FIELDS),
+                          ("cooling-entry", schema.COOLING_FIELDS)):
+        rules = defs[entry]["allOf"]
+        by_kind = {rule["if"]["properties"]["kind"]["const"]: rule["then"]
+                   for rule in rules if "then" in rule}
+        assert {k: set(t["properties"]) for k, t in by_kind.items()} == {
+            k: set(t) for k, t in tables.items()}
+        assert all(t["additionalProperties"] is False for t in by_kind.values())
+        union = {key for t in tables.values() for key in t}
+        assert set(rules[-1]["else"]["properties"]) == union  # an unknown kind
 
 
 def test_bounds_and_docs_come_from_the_tables():
-    ups = SCHEMA["$defs"]["power-entry"]["properties"]
+    ups = next(r["then"]["properties"] for r in SCHEMA["$defs"]["power-entry"]["allOf"]
+               if r["if"]["properties"]["kind"].get("const") == "ups")
     assert ups["efficiency"]["exclusiveMinimum"] == 0 and ups["efficiency"]["maximum"] == 1
     assert ups["capacity_kw"]["exclusiveMinimum"] == 0
-    assert ups["capacity_kw"]["description"].startswith(schema.CAPACITY_FIELDS["capacity_kw"].doc)
+    assert ups["capacity_kw"]["description"].startswith(
+        schema.CAPACITY_FIELDS["capacity_kw"].doc)
     policy = SCHEMA["properties"]["policy"]["properties"]
     assert (policy["contingency"]["minimum"], policy["contingency"]["maximum"]) == (0, 2)
     assert policy["contingency"]["type"] == "integer"
     # a rack's pos is any whole number: outside its row is S003, not a bad value
     assert "minimum" not in SCHEMA["$defs"]["rack-entry"]["properties"]["pos"]
+
+
+def test_an_entry_whose_kind_is_a_parameter_is_checked_against_every_kind():
+    text = """\
+        twin: 1
+        blocks:
+          b:
+            params: [k]
+            power:
+              x: {kind: $k, capacity_kw: 5, battery_min: 5, from: up}
+              y: {kind: $k, capacity_kw: 5, efficency: 1, from: up}
+        """
+    assert [p for p, _ in errors(text)] == ["blocks.b.power.y"]

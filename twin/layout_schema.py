@@ -104,43 +104,50 @@ def _object(table: dict, *, templated: bool, description: str = "") -> dict:
     return out
 
 
-def _power_entry(templated: bool) -> dict:
+def _by_kind(tables: dict, kinds, templated: bool, description: str, extra) -> dict:
+    """An entry whose keys depend on its ``kind``: one if/then per kind.
+
+    Each kind's ``then`` lists exactly its keys (so editors complete those, and a key of
+    another kind is "not allowed"); ``extra(kind)`` adds its required keys. An entry
+    whose kind is unknown or a parameter is checked against the keys of every kind.
+    """
     union: dict = {}
-    for table in schema.POWER_FIELDS.values():
+    for table in tables.values():
         union.update(table)
-    out = _object(union, templated=templated, description="a power component")
-    out["properties"]["kind"] = _kind(POWER_KINDS, templated)
-    out["required"] = ["kind"]
+    kind_field = _kind(kinds, templated)
+    rules = []
+    for kind, table in tables.items():
+        then = _object(table, templated=templated)
+        then["properties"]["kind"] = kind_field
+        then.update(extra(kind))
+        rules.append({"if": _is(kind), "then": then})
+    fallback = _object(union, templated=templated)
+    fallback["properties"]["kind"] = kind_field
+    rules.append({"if": {"properties": {"kind": {"enum": list(kinds)}}, "required": ["kind"]},
+                  "else": fallback})
+    return {"type": "object", "description": description, "properties": {"kind": kind_field},
+            "required": ["kind"], "allOf": rules}
+
+
+def _power_entry(templated: bool) -> dict:
     capacity = [{"required": ["capacity_kw"]}, {"required": ["rating_kva"]},
                 {"required": ["rating_a", "voltage_v"]}]
-    rules = []
-    for kind, table in schema.POWER_FIELDS.items():
-        then: dict = {"propertyNames": {"enum": list(table)}, "anyOf": capacity}
+
+    def extra(kind: str) -> dict:
+        out: dict = {"anyOf": capacity}
         if kind in DISTRIBUTION_KINDS:
-            then["required"] = ["from"]
-        rules.append({"if": _is(kind), "then": then})
-    out["allOf"] = rules
-    return out
+            out["required"] = ["from"]
+        return out
+    return _by_kind(schema.POWER_FIELDS, POWER_KINDS, templated, "a power component", extra)
 
 
 def _cooling_entry(templated: bool) -> dict:
-    union: dict = {}
-    for table in schema.COOLING_FIELDS.values():
-        union.update(table)
-    out = _object(union, templated=templated, description="a cooling component")
-    out["properties"]["kind"] = _kind(COOLING_KINDS, templated)
-    out["required"] = ["kind"]
-    rules = []
-    for kind, table in schema.COOLING_FIELDS.items():
-        then: dict = {"propertyNames": {"enum": list(table)}}
-        if kind == "loop":
-            then["if"] = {"required": ["power_kw"]}
-            then["then"] = {"required": ["capacity_kw"]}
-        else:
-            then["required"] = ["capacity_kw"]
-        rules.append({"if": _is(kind), "then": then})
-    out["allOf"] = rules
-    return out
+    def extra(kind: str) -> dict:
+        if kind == "loop":  # no capacity: no limit; but power_kw scales with it
+            return {"if": {"required": ["power_kw"]}, "then": {"required": ["capacity_kw"]}}
+        return {"required": ["capacity_kw"]}
+    return _by_kind(schema.COOLING_FIELDS, COOLING_KINDS, templated, "a cooling component",
+                    extra)
 
 
 def _is(kind: str) -> dict:
