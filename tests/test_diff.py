@@ -279,3 +279,14 @@ def test_rev_usage_errors(repo, tmp_path):
         assert proc.returncode == 2, (args, proc.stdout)
         assert message in proc.stderr, proc.stderr
         assert "Traceback" not in proc.stderr
+
+
+def test_when_neither_side_loads_both_are_named():
+    proc = twin_cli("diff", "layouts/edge-pod.yaml", "layouts/edge-pod.yaml", "--max-bytes", "10")
+    assert proc.returncode == 0  # the same L001 on both sides: nothing added
+    assert "margins: not compared (the old and new layouts have load errors or a cycle)" \
+        in proc.stdout
+    proc = twin_cli("diff", "tests/layouts/broken/pod-invalid-yaml.yaml", "layouts/edge-pod.yaml")
+    assert proc.returncode == 0
+    assert "margins: not compared (the old layout has load errors or a cycle)" in proc.stdout
+    assert "findings removed: 1" in proc.stdout

@@ -209,8 +209,9 @@ def diff(d) -> str:
     lines.append(f"findings removed: {len(d.removed)}")
     lines += [f"  - {finding_line(f)}" for f in d.removed]
     if not (d.old_clean and d.new_clean):
-        side = " and ".join(s for s, ok in (("old", d.old_clean), ("new", d.new_clean)) if not ok)
-        lines.append(f"margins: not compared (the {side} layout has load errors or a cycle)")
+        side = ("old and new layouts have" if not (d.old_clean or d.new_clean)
+                else f"{'new' if d.old_clean else 'old'} layout has")
+        lines.append(f"margins: not compared (the {side} load errors or a cycle)")
     else:
         lines.append(f"margins changed: {len(d.margins)} (percent of capacity, limit - "
                      "utilization)")
