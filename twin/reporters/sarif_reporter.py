@@ -99,6 +99,9 @@ def log(reports, *, root: str | None = None) -> dict:
 
     checks = list(registry().values())
     rules = [{"id": c.code, "name": c.name, "shortDescription": {"text": c.summary},
+              "help": {"text": f"{c.code} {c.name} ({c.family}, {c.severity}): {c.summary}. "
+                       "The layout format reference (docs/format.md, Checks) says where "
+                       "each finding points and how its limit is computed."},
               "defaultConfiguration": {"level": LEVELS.get(c.severity, "warning")},
               "properties": {"tags": [c.family]}} for c in checks]
     rule_index = {c.code: i for i, c in enumerate(checks)}
