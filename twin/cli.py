@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="override policy.contingency: simultaneous failures to survive")
     _limit_args(v)
     v.add_argument("--no-progress", action="store_true", help="never show sweep progress")
+    v.add_argument("--sarif-root", metavar="DIR",
+                   help="with --format sarif: write paths relative to DIR (default: the "
+                   "current directory), DIR being the run's %%SRCROOT%%")
 
     w = sub.add_parser("whatif", help="evaluate one failure set",
                        description="Fail the given components together and show what is down, "
@@ -147,6 +150,8 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("catalog", help="list the built-in rack types with their sources")
     c.add_argument("--format", choices=_formats("catalog"), default="text")
+    _diff_parser(sub)
+    _schema_parser(sub)
     return p
 
 
@@ -199,7 +204,14 @@ def cmd_validate(args) -> int:
         except UsageError as exc:
             sys.stderr.write(f"twin: error: {exc}\n")
             usage = True
-    out, err = reporter.validation(reports)
+    if args.sarif_root is not None:
+        if args.format != "sarif":
+            raise UsageError("--sarif-root goes with --format sarif")
+        if not os.path.isdir(args.sarif_root):
+            raise UsageError(f"--sarif-root: {args.sarif_root}: not a directory")
+        out, err = reporter.validation(reports, root=args.sarif_root)
+    else:
+        out, err = reporter.validation(reports)
     sys.stdout.write(out)
     sys.stderr.write(err)
     if usage:
@@ -427,9 +439,90 @@ def cmd_catalog(args) -> int:
     return 0
 
 
+# -- twin diff ---------------------------------------------------------------------------
+
+DIFF_EXAMPLES = """\
+examples:
+  twin diff layouts/gb300-hall.yaml hall-derated.yaml
+  twin diff layouts/gb300-hall.yaml --rev HEAD~1      # the working file against a commit
+  twin diff hall.yaml --rev origin/main --format json
+
+exit codes: 0 the new layout adds no error, 1 it adds an error, 2 usage problem
+"""
+
+
+def _diff_parser(sub) -> None:
+    d = sub.add_parser("diff", help="what changed between two versions of a layout",
+                       description="Compare two versions of a layout (two files, or a file "
+                       "against a git revision): findings added and removed, every component "
+                       "whose normal or worst-case N-1 margin changed, and the KPI deltas. "
+                       "Exit 1 when the new version adds an error finding.",
+                       epilog=DIFF_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    d.add_argument("layouts", nargs="+", metavar="LAYOUT",
+                   help="OLD NEW, or one LAYOUT with --rev")
+    d.add_argument("--rev", metavar="REV",
+                   help="compare LAYOUT as committed at git revision REV (old) with the file "
+                   "as it is now (new)")
+    d.add_argument("--format", default="text",
+                   choices=sorted(k for k, r in REPORTERS.items() if hasattr(r, "diff")))
+    d.add_argument("--contingency", type=int, choices=(0, 1, 2), default=None,
+                   help="override policy.contingency on both sides")
+    _limit_args(d)
+
+
+def cmd_diff(args) -> int:
+    from twin.diff import compare
+    from twin.revision import load_at_revision
+
+    limits = _limits(args)
+    if args.rev is not None:
+        if len(args.layouts) != 1:
+            raise UsageError("--rev takes one LAYOUT (compared with itself at REV)")
+        path = args.layouts[0]
+        old = load_at_revision(path, args.rev, limits=limits)
+        new = api.load(path, limits=limits)
+    else:
+        if len(args.layouts) != 2:
+            raise UsageError("give OLD and NEW, or one LAYOUT with --rev REV")
+        old = api.load(args.layouts[0], limits=limits)
+        new = api.load(args.layouts[1], limits=limits)
+    result = compare(old, new, contingency=args.contingency)
+    sys.stdout.write(REPORTERS[args.format].diff(result))
+    return 1 if result.adds_error else 0
+
+
+# -- twin schema -------------------------------------------------------------------------
+
+def _schema_parser(sub) -> None:
+    s = sub.add_parser("schema", help="print the JSON Schema of layout format v1",
+                       description="Print the JSON Schema (draft 2020-12) of layout format v1, "
+                       "generated from the loader's field tables, for editors with a YAML "
+                       "language server (docs/schema.md).",
+                       epilog="examples:\n  twin schema -o twin-layout.schema.json\n"
+                       "  # then, first line of a layout:\n"
+                       "  # yaml-language-server: $schema=twin-layout.schema.json\n",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("-o", "--output", metavar="OUT",
+                   help="write to OUT (atomically) instead of stdout")
+    s.add_argument("--draft", choices=("2020-12", "7"), default="2020-12",
+                   help="JSON Schema dialect (default 2020-12; 7 for language servers that "
+                   "implement draft-07 only)")
+
+
+def cmd_schema(args) -> int:
+    from twin.atomic import write_atomic
+    from twin.layout_schema import text
+
+    if args.output:
+        write_atomic(args.output, text(args.draft))
+    else:
+        sys.stdout.write(text(args.draft))
+    return 0
+
+
 COMMANDS = {"validate": cmd_validate, "whatif": cmd_whatif, "expand": cmd_expand,
             "capacity": cmd_capacity, "report": cmd_report, "simulate": cmd_simulate,
-            "catalog": cmd_catalog}
+            "catalog": cmd_catalog, "diff": cmd_diff, "schema": cmd_schema}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,9 +15,9 @@ from twin import api
 from twin.findings import Finding
 from twin.report import component_headroom
 
-#: Margin changes smaller than this (a fraction of capacity: 0.05 percentage points)
-#: are not listed; they round to the same figure at one decimal.
-MARGIN_TOLERANCE = 5e-4
+#: Margins are compared as shown: in percent of capacity at one decimal. A change that
+#: leaves that figure as it was (less than about 0.05 percentage points) is not listed.
+MARGIN_DECIMALS = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +114,12 @@ class LayoutDiff:
 def _moved(old: float | None, new: float | None) -> bool:
     if old is None or new is None:
         return (old is None) != (new is None)
-    return abs(new - old) > MARGIN_TOLERANCE
+    return _shown(old) != _shown(new)
+
+
+def _shown(margin: float) -> float:
+    """The margin as the text report shows it: percent, rounded to MARGIN_DECIMALS."""
+    return round(round(margin * 100, 6), MARGIN_DECIMALS) + 0.0  # + 0.0: no -0.0
 
 
 def _key(f: Finding) -> tuple:

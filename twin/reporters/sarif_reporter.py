@@ -1,10 +1,12 @@
 """SARIF 2.1.0 reporter: findings as code-scanning results that annotate the YAML line.
 
 One run, tool ``twin`` with a rule per check of the registry (id = the code, name = the
-kebab name). Each finding becomes a result with its level, message, the file as a path
-relative to the current directory (``uriBaseId`` ``%SRCROOT%``) and the line and column
-of what to change. A finding inside a block instance adds the instantiating lines as
-``relatedLocations``. Only ``validation`` is offered; other commands reject the format.
+kebab name). Each finding becomes a result with an explicit level, its message, the file
+as a path relative to a root (``uriBaseId`` ``%SRCROOT%``, defined in the run's
+``originalUriBaseIds``; the root is the current directory unless given) and the line and
+column of what to change; its component, scenario and racks are result properties. A
+finding inside a block instance adds the instantiating lines as ``relatedLocations``.
+Only ``validation`` is offered; other commands reject the format.
 """
 from __future__ import annotations
 
@@ -24,11 +26,14 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 SRCROOT = "%SRCROOT%"
 
 
-def artifact_location(file: str) -> dict:
-    """``{"uri", "uriBaseId"}`` relative to the current directory; a ``file:`` URI outside it."""
+def artifact_location(file: str, root: str | None = None) -> dict:
+    """``{"uri", "uriBaseId"}`` relative to ``root`` (default: the current directory).
+
+    A file outside the root gets an absolute ``file:`` URI and no base id.
+    """
     path = os.path.abspath(file)
     try:
-        rel = os.path.relpath(path, os.getcwd())
+        rel = os.path.relpath(path, os.path.abspath(root or os.getcwd()))
     except ValueError:  # another drive
         rel = None
     if rel is None or rel == os.pardir or rel.startswith(os.pardir + os.sep):
@@ -36,8 +41,14 @@ def artifact_location(file: str) -> dict:
     return {"uri": urllib.parse.quote(rel.replace(os.sep, "/")), "uriBaseId": SRCROOT}
 
 
-def _physical(file: str, line: int, column: int) -> dict:
-    return {"artifactLocation": artifact_location(file),
+def root_uri(root: str | None = None) -> str:
+    """The root as an absolute ``file:`` URI ending in ``/`` (SARIF 3.14.14)."""
+    uri = Path(os.path.abspath(root or os.getcwd())).as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def _physical(file: str, line: int, column: int, root: str | None) -> dict:
+    return {"artifactLocation": artifact_location(file, root),
             "region": {"startLine": max(1, line), "startColumn": max(1, column)}}
 
 
@@ -57,12 +68,12 @@ def _clean(value):
     return value
 
 
-def _result(f, rule_index: dict[str, int]) -> dict:
+def _result(f, rule_index: dict[str, int], root: str | None) -> dict:
     out = {
         "ruleId": f.code,
         "level": LEVELS.get(f.severity, "warning"),
         "message": {"text": f.message},
-        "locations": [{"physicalLocation": _physical(f.file, f.line, f.column)}],
+        "locations": [{"physicalLocation": _physical(f.file, f.line, f.column, root)}],
         "partialFingerprints": {"twinFinding/v1": _fingerprint(f)},
         "properties": {"component": f.component, "scenario": list(f.scenario),
                        "racks": list(f.racks)},
@@ -73,36 +84,43 @@ def _result(f, rule_index: dict[str, int]) -> dict:
         out["properties"]["data"] = dict(f.data)
     if f.via:
         out["relatedLocations"] = [
-            {"id": i, "physicalLocation": _physical(v.file, v.line, v.column),
+            {"id": i, "physicalLocation": _physical(v.file, v.line, v.column, root),
              "message": {"text": f"{v.instance} (block {v.block}) instantiated here"}}
             for i, v in enumerate(f.via)]
     return out
 
 
-def log(reports) -> dict:
-    """The SARIF log of some validation reports, as a plain dict."""
+def log(reports, *, root: str | None = None) -> dict:
+    """The SARIF log of some validation reports, as a plain dict.
+
+    ``root``: the directory paths are relative to (default: the current directory).
+    """
     from twin import __version__
 
     checks = list(registry().values())
     rules = [{"id": c.code, "name": c.name, "shortDescription": {"text": c.summary},
+              "help": {"text": f"{c.code} {c.name} ({c.family}, {c.severity}): {c.summary}. "
+                       "The layout format reference (docs/format.md, Checks) says where "
+                       "each finding points and how its limit is computed."},
               "defaultConfiguration": {"level": LEVELS.get(c.severity, "warning")},
               "properties": {"tags": [c.family]}} for c in checks]
     rule_index = {c.code: i for i, c in enumerate(checks)}
-    results = [_result(f, rule_index) for r in reports for f in r.findings]
+    results = [_result(f, rule_index, root) for r in reports for f in r.findings]
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "twin", "version": __version__, "rules": rules}},
+            "originalUriBaseIds": {SRCROOT: {"uri": root_uri(root)}},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     }
 
 
-def validation(reports) -> tuple[str, str]:
+def validation(reports, *, root: str | None = None) -> tuple[str, str]:
     """The SARIF log on stdout; the text summary per layout on stderr (for CI logs)."""
     from twin.reporters.text_reporter import validation as text_validation
 
     _, summary = text_validation(reports)
-    return json.dumps(_clean(log(reports)), indent=2, allow_nan=False) + "\n", summary
+    return json.dumps(_clean(log(reports, root=root)), indent=2, allow_nan=False) + "\n", summary

@@ -221,8 +221,9 @@ def diff(d) -> str:
     lines.append(f"findings removed: {len(d.removed)}")
     lines += [f"  - {finding_line(f)}" for f in d.removed]
     if not (d.old_clean and d.new_clean):
-        side = " and ".join(s for s, ok in (("old", d.old_clean), ("new", d.new_clean)) if not ok)
-        lines.append(f"margins: not compared (the {side} layout has load errors or a cycle)")
+        side = ("old and new layouts have" if not (d.old_clean or d.new_clean)
+                else f"{'new' if d.old_clean else 'old'} layout has")
+        lines.append(f"margins: not compared (the {side} load errors or a cycle)")
     else:
         lines.append(f"margins changed: {len(d.margins)} (percent of capacity, limit - "
                      "utilization)")
@@ -246,9 +247,14 @@ def diff(d) -> str:
     lines.append(f"KPIs changed: {len(changed)}" + ("" if changed or not d.kpis else
                                                     " (all equal)"))
     for k in changed:
-        unit = _KPI_UNITS.get(k.name, "")
-        old = "null" if k.old is None else f"{k.old:,.4g}"
-        new = "null" if k.new is None else f"{k.new:,.4g}"
-        delta = "" if k.delta is None else f" ({k.delta:+,.4g})"
-        lines.append(f"  {k.name} {old} -> {new} {unit}{delta}".replace("  (", " ("))
+        unit = f" {_KPI_UNITS[k.name]}" if _KPI_UNITS.get(k.name) else ""
+        delta = "" if k.delta is None else f" ({_kpi_figure(k.delta, '+')})"
+        lines.append(f"  {k.name} {_kpi_figure(k.old)} -> {_kpi_figure(k.new)}{unit}{delta}")
     return _lines(lines)
+
+
+def _kpi_figure(value, sign: str = "") -> str:
+    """Four decimals below 10 (PUE, USD/Mtok), two above (kW, tok/s), thousands grouped."""
+    if value is None:
+        return "null"
+    return f"{value:{sign},.4f}" if abs(value) < 10 else f"{value:{sign},.2f}"
