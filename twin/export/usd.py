@@ -454,16 +454,19 @@ def write_scene(path: str, layout: Layout, of: dict[str, str], *, findings=(),
     prims: dict[str, str] = {}
     positions = rack_positions(layout)
 
+    taken: dict[str, set[str]] = {}
+    references: list = []  # (prim path, package): added in one change block at the end
+
     def define(parent: str, ident: str, package: str | None):
-        used = {c.GetName() for c in stage.GetPrimAtPath(parent).GetChildren()}
+        used = taken.setdefault(parent, set())
         name, i = prim_name(ident), 2
         while name in used:
             name, i = f"{prim_name(ident)}_{i}", i + 1
+        used.add(name)
         x = UsdGeom.Xform.Define(stage, f"{parent}/{name}")
         prim = x.GetPrim()
         if package is not None:
-            prim.GetReferences().AddReference(f"./{package}/simready_usd/{package}.usda")
-            prim.SetInstanceable(True)
+            references.append((prim.GetPath(), package))
         _attr(prim, "twin:id", ident)
         if ident in by_component:
             _attr(prim, "twin:findings", by_component[ident])
@@ -531,7 +534,13 @@ def write_scene(path: str, layout: Layout, of: dict[str, str], *, findings=(),
             continue
         rel = stage.GetPrimAtPath(prims[ident]).CreateRelationship(name, custom=True)
         rel.SetTargets([Sdf.Path(prims[t]) for t in targets if t in prims])
-    stage.GetRootLayer().Save()
+    layer = stage.GetRootLayer()
+    with Sdf.ChangeBlock():  # plain layer edits: one recomposition, not one per prim
+        for path, package in references:
+            spec = layer.GetPrimAtPath(path)
+            spec.referenceList.Prepend(Sdf.Reference(f"./{package}/simready_usd/{package}.usda"))
+            spec.instanceable = True
+    layer.Save()
 
 
 def export_usd(outdir: str, layout: Layout, *, findings=(), headroom=(), kpis=None,
