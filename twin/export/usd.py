@@ -276,7 +276,13 @@ def _stage(path: str):
 
 
 def _attr(prim, name: str, value) -> None:
-    """Author ``name`` with a type that fits ``value``: reals are ``float`` for ``aif:*`` (the
+    """Author ``name`` on a ``Usd.Prim`` with the type :func:`_typed` gives."""
+    kind, value = _typed(name, value)
+    prim.CreateAttribute(name, kind, custom=True).Set(value)
+
+
+def _typed(name: str, value):
+    """The USD type and value for ``value``: reals are ``float`` for ``aif:*`` (the
     declared SimReady type) and ``double`` for twin's own figures."""
     Gf, Sdf, Usd, UsdGeom, Vt = _pxr()
     types = Sdf.ValueTypeNames
@@ -296,7 +302,7 @@ def _attr(prim, name: str, value) -> None:
         kind, value = types.StringArray, list(value)
     else:
         raise TypeError(f"{name}: cannot author {value!r}")
-    prim.CreateAttribute(name, kind, custom=True).Set(value)
+    return kind, value
 
 
 def write_package(pkg: Package, root: str, *, source: str, today: str) -> str:
@@ -432,17 +438,14 @@ def rack_positions(layout: Layout) -> dict[str, tuple[float, float, float]]:
 
 def write_scene(path: str, layout: Layout, of: dict[str, str], *, findings=(),
                 headroom=(), kpis=None) -> None:
-    """The scene stage: /Site with halls, rows and racks to scale, components, relations."""
+    """The scene stage: /Site with halls, rows and racks to scale, components, relations.
+
+    Written with the Sdf layer API in one change block: a campus of thousands of racks
+    is composed once, not once per prim.
+    """
     Gf, Sdf, Usd, UsdGeom, Vt = _pxr()
-    stage = _stage(path)
-    site = UsdGeom.Xform.Define(stage, "/Site").GetPrim()
-    stage.SetDefaultPrim(site)
-    _attr(site, "twin:file", os.path.basename(layout.file))
-    if layout.site.name:
-        _attr(site, "twin:name", layout.site.name)
-    for key, value in (kpis or {}).items():
-        if isinstance(value, (int, float)) and value is not None:
-            _attr(site, f"twin:kpi:{key}", float(value))
+    types = Sdf.ValueTypeNames
+    layer = Sdf.Layer.CreateNew(path)
     by_component: dict[str, list[str]] = {}
     lines = []
     for f in findings:
@@ -450,96 +453,114 @@ def write_scene(path: str, layout: Layout, of: dict[str, str], *, findings=(),
         lines.append(line)
         if f.component:
             by_component.setdefault(f.component, []).append(line)
-    _attr(site, "twin:findings", lines)
-    prims: dict[str, str] = {}
+    specs: dict[str, object] = {}
+    taken: dict[str, set[str]] = {}
     positions = rack_positions(layout)
 
-    taken: dict[str, set[str]] = {}
-    references: list = []  # (prim path, package): added in one change block at the end
+    def child(parent, name: str, type_name: str = "Xform"):
+        return Sdf.PrimSpec(parent, name, Sdf.SpecifierDef, type_name)
 
-    def define(parent: str, ident: str, package: str | None):
-        used = taken.setdefault(parent, set())
+    def attr(spec, name: str, value) -> None:
+        kind, value = _typed(name, value)
+        Sdf.AttributeSpec(spec, name, kind, declaresCustom=True).default = value
+
+    def translate(spec, xyz) -> None:
+        Sdf.AttributeSpec(spec, "xformOp:translate", types.Double3).default = Gf.Vec3d(*xyz)
+        Sdf.AttributeSpec(spec, "xformOpOrder", types.TokenArray,
+                          Sdf.VariabilityUniform).default = Vt.TokenArray(["xformOp:translate"])
+
+    def define(parent, ident: str, package: str | None):
+        used = taken.setdefault(str(parent.path), set())
         name, i = prim_name(ident), 2
         while name in used:
             name, i = f"{prim_name(ident)}_{i}", i + 1
         used.add(name)
-        x = UsdGeom.Xform.Define(stage, f"{parent}/{name}")
-        prim = x.GetPrim()
+        spec = child(parent, name)
         if package is not None:
-            references.append((prim.GetPath(), package))
-        _attr(prim, "twin:id", ident)
-        if ident in by_component:
-            _attr(prim, "twin:findings", by_component[ident])
-        prims[ident] = str(prim.GetPath())
-        return x, prim
-
-    UsdGeom.Scope.Define(stage, "/Site/Halls")
-    origin = 0.0
-    for hall in layout.halls:
-        hx, hprim = define("/Site/Halls", hall.id, None)
-        hx.AddTranslateOp().Set(Gf.Vec3d(origin, 0, 0))
-        for key, value in (("twin:areaM2", hall.area_m2), ("twin:floorKgM2", hall.floor_kg_m2)):
-            if value is not None:
-                _attr(hprim, key, float(value))
-        for row, n in hall.rows:
-            rx = UsdGeom.Xform.Define(stage, f"{hx.GetPath()}/{prim_name(row)}")
-            _attr(rx.GetPrim(), "twin:row", row)
-            _attr(rx.GetPrim(), "twin:positions", n)
-        for r in layout.racks:
-            if r.id in positions and r.hall == hall.id:
-                x, y, z = positions[r.id]
-                rx, prim = define(f"{hx.GetPath()}/{prim_name(r.row)}", r.id, of.get(r.id))
-                rx.AddTranslateOp().Set(Gf.Vec3d(x - origin, y, z))
-        origin += max((n for _, n in hall.rows), default=0) * RACK_PITCH_M + HALL_GAP_M
-    unplaced = [r for r in layout.racks if r.id not in positions]
-    if unplaced:
-        UsdGeom.Scope.Define(stage, "/Site/Unplaced")
-        for r in unplaced:
-            define("/Site/Unplaced", r.id, of.get(r.id))
-    for scope, items, y in (("Power", layout.power, -YARD_M), ("Cooling", layout.cooling,
-                                                               -2 * YARD_M)):
-        UsdGeom.Scope.Define(stage, f"/Site/{scope}")
-        for i, c in enumerate(items):
-            cx, prim = define(f"/Site/{scope}", c.id, of.get(c.id))
-            cx.AddTranslateOp().Set(Gf.Vec3d(i * YARD_PITCH_M, y, 0))
-            _attr(prim, "twin:kind", c.kind)
-            if c.capacity_kw is not None:
-                _attr(prim, "twin:capacityKw", float(c.capacity_kw))
-    for h in headroom:
-        prim = stage.GetPrimAtPath(prims[h.id])
-        for key, value in (("twin:loadKw", h.load_kw), ("twin:utilization", h.utilization),
-                           ("twin:marginKw", h.margin_kw),
-                           ("twin:worstUtilization", h.worst_utilization),
-                           ("twin:worstMarginKw", h.worst_margin_kw)):
-            if value is not None:
-                _attr(prim, key, float(value))
-        _attr(prim, "twin:worstScenario", list(h.worst_scenario))
-    for r in layout.racks:
-        prim = stage.GetPrimAtPath(prims[r.id])
-        for key, value in (("twin:type", r.type), ("twin:hall", r.hall), ("twin:row", r.row)):
-            if value is not None:
-                _attr(prim, key, value)
-        if r.pos is not None:
-            _attr(prim, "twin:pos", r.pos)
-        _attr(prim, "twin:itKw", float(r.it_kw))
-        _attr(prim, "twin:liquidFraction", float(r.liquid_fraction))
-        _attr(prim, "twin:weightKg", float(r.weight_kg))
-    rels = [(r.id, "twin:power", r.power) for r in layout.racks]
-    rels += [(r.id, "twin:cooling", r.cooling) for r in layout.racks]
-    rels += [(c.id, "twin:from", c.sources) for c in layout.power]
-    rels += [(u.id, "twin:power", u.power) for u in layout.cooling]
-    rels += [(u.id, "twin:to", u.to) for u in layout.cooling]
-    for ident, name, targets in rels:
-        if not targets:
-            continue
-        rel = stage.GetPrimAtPath(prims[ident]).CreateRelationship(name, custom=True)
-        rel.SetTargets([Sdf.Path(prims[t]) for t in targets if t in prims])
-    layer = stage.GetRootLayer()
-    with Sdf.ChangeBlock():  # plain layer edits: one recomposition, not one per prim
-        for path, package in references:
-            spec = layer.GetPrimAtPath(path)
             spec.referenceList.Prepend(Sdf.Reference(f"./{package}/simready_usd/{package}.usda"))
             spec.instanceable = True
+        attr(spec, "twin:id", ident)
+        if ident in by_component:
+            attr(spec, "twin:findings", by_component[ident])
+        specs[ident] = spec
+        return spec
+
+    with Sdf.ChangeBlock():
+        layer.pseudoRoot.SetInfo("upAxis", UsdGeom.Tokens.z)
+        layer.pseudoRoot.SetInfo("metersPerUnit", 1.0)
+        site = child(layer.pseudoRoot, "Site")
+        layer.defaultPrim = "Site"
+        attr(site, "twin:file", os.path.basename(layout.file))
+        if layout.site.name:
+            attr(site, "twin:name", layout.site.name)
+        for key, value in (kpis or {}).items():
+            if isinstance(value, (int, float)):
+                attr(site, f"twin:kpi:{key}", float(value))
+        attr(site, "twin:findings", lines)
+        halls = child(site, "Halls", "Scope")
+        racks_of: dict[str | None, list[Rack]] = {}
+        for r in layout.racks:
+            racks_of.setdefault(r.hall if r.id in positions else None, []).append(r)
+        origin = 0.0
+        for hall in layout.halls:
+            hspec = define(halls, hall.id, None)
+            translate(hspec, (origin, 0.0, 0.0))
+            for key, value in (("twin:areaM2", hall.area_m2),
+                               ("twin:floorKgM2", hall.floor_kg_m2)):
+                if value is not None:
+                    attr(hspec, key, float(value))
+            rows = {}
+            for row, n in hall.rows:
+                rows[row] = rspec = child(hspec, prim_name(row))
+                attr(rspec, "twin:row", row)
+                attr(rspec, "twin:positions", n)
+            for r in racks_of.get(hall.id, []):
+                x, y, z = positions[r.id]
+                translate(define(rows[r.row], r.id, of.get(r.id)), (x - origin, y, z))
+            origin += max((n for _, n in hall.rows), default=0) * RACK_PITCH_M + HALL_GAP_M
+        if racks_of.get(None):
+            unplaced = child(site, "Unplaced", "Scope")
+            for r in racks_of[None]:
+                define(unplaced, r.id, of.get(r.id))
+        for scope, items, y in (("Power", layout.power, -YARD_M),
+                                ("Cooling", layout.cooling, -2 * YARD_M)):
+            parent = child(site, scope, "Scope")
+            for i, c in enumerate(items):
+                spec = define(parent, c.id, of.get(c.id))
+                translate(spec, (i * YARD_PITCH_M, y, 0.0))
+                attr(spec, "twin:kind", c.kind)
+                if c.capacity_kw is not None:
+                    attr(spec, "twin:capacityKw", float(c.capacity_kw))
+        for h in headroom:
+            spec = specs[h.id]
+            for key, value in (("twin:loadKw", h.load_kw), ("twin:utilization", h.utilization),
+                               ("twin:marginKw", h.margin_kw),
+                               ("twin:worstUtilization", h.worst_utilization),
+                               ("twin:worstMarginKw", h.worst_margin_kw)):
+                if value is not None:
+                    attr(spec, key, float(value))
+            attr(spec, "twin:worstScenario", list(h.worst_scenario))
+        for r in layout.racks:
+            spec = specs[r.id]
+            for key, value in (("twin:type", r.type), ("twin:hall", r.hall),
+                               ("twin:row", r.row)):
+                if value is not None:
+                    attr(spec, key, value)
+            if r.pos is not None:
+                attr(spec, "twin:pos", r.pos)
+            attr(spec, "twin:itKw", float(r.it_kw))
+            attr(spec, "twin:liquidFraction", float(r.liquid_fraction))
+            attr(spec, "twin:weightKg", float(r.weight_kg))
+        rels = [(r.id, "twin:power", r.power) for r in layout.racks]
+        rels += [(r.id, "twin:cooling", r.cooling) for r in layout.racks]
+        rels += [(c.id, "twin:from", c.sources) for c in layout.power]
+        rels += [(u.id, "twin:power", u.power) for u in layout.cooling]
+        rels += [(u.id, "twin:to", u.to) for u in layout.cooling]
+        for ident, name, targets in rels:
+            paths = [specs[t].path for t in targets if t in specs]
+            if paths:
+                rel = Sdf.RelationshipSpec(specs[ident], name, custom=True)
+                rel.targetPathList.explicitItems = paths
     layer.Save()
 
 
