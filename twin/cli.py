@@ -408,12 +408,12 @@ def _catalog_import_parser(c: argparse.ArgumentParser) -> None:
     sub = c.add_subparsers(dest="catalog_action", metavar="ACTION", parser_class=_Parser)
     i = sub.add_parser(
         "import", help="build rack types from NetBox device-type YAML files",
-        description="Read NetBox device-type library files and print rack types built from "
-        "them as a `catalog: rack_types:` snippet: it_kw is the sum of the devices' "
-        "maximum_draw x count, weight from weight/weight_unit, liquid_fraction 0 unless "
-        "--liquid gives it. Problems (a power port without maximum_draw, unknown keys, "
-        "implausible draws) go to stderr as file:line:col. Exit 1 when a file cannot be "
-        "used or a rack type cannot be built. Details: docs/netbox.md.",
+        description="Read NetBox device-type library files and print rack types built from\n"
+        "them as a `catalog: rack_types:` snippet: it_kw is the sum of the devices'\n"
+        "maximum_draw x count, weight from weight and weight_unit, liquid_fraction 0\n"
+        "unless --liquid gives it. Problems (a power port without maximum_draw, unknown\n"
+        "keys, implausible draws) go to stderr as file:line:col. Exit 1 when a file cannot\n"
+        "be used or a rack type cannot be built. Details: docs/netbox.md.",
         epilog="examples:\n  twin catalog import devices/*.yaml --rack "
         "mi300x-x4=AS-8125GS-TNMR2*4\n  twin catalog import a.yaml b.yaml --rack "
         "r1=a*2,b*1 --liquid r1=0.8 --format json\n",
@@ -470,16 +470,18 @@ def cmd_catalog_import(args) -> int:
 def _export_parser(sub) -> None:
     x = sub.add_parser(
         "export", help="write the layout for OpenUSD, NetBox or Graphviz",
-        description="Validate the layout and write it for other tools: --usd a folder of "
-        "SimReady AI Factory packages (one per equipment type) and scene.usda (docs/usd.md); "
-        "--netbox a folder of NetBox bulk-import CSVs (docs/netbox.md); --dot one Graphviz "
-        "file with a power and a cooling cluster. Everything is written atomically. Exit 1 "
-        "when the layout has errors (files are still written when it loads; the findings "
-        "travel with the USD scene), 2 on a usage problem.",
+        description="Validate the layout and write it for other tools:\n"
+        "  --usd     a folder of SimReady AI Factory packages, one per equipment type, and\n"
+        "            scene.usda (docs/usd.md)\n"
+        "  --netbox  a folder of NetBox bulk-import CSV files (docs/netbox.md)\n"
+        "  --dot     one Graphviz file with a power and a cooling cluster (docs/export.md)\n"
+        "Everything is written atomically. Exit 1 when the layout has errors (the files\n"
+        "are still written when it loads; the findings travel with the USD scene), 2 on a\n"
+        "usage problem.",
         epilog="examples:\n  twin export layouts/gb300-hall.yaml --usd out/usd\n"
         "  twin export layouts/gb300-hall.yaml --netbox out/netbox --dot out/hall.dot\n"
-        "  simready-validate --profile AIF-Entity --version 0.2.0 --asset_list "
-        "out/usd/packages.txt\n",
+        "  cd out/usd && simready-validate --profile AIF-Entity --version 0.2.0 "
+        "--asset_list packages.txt\n",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     x.add_argument("layout", metavar="LAYOUT")
     x.add_argument("--usd", metavar="OUTDIR", help="write SimReady packages and scene.usda "
@@ -494,6 +496,9 @@ def cmd_export(args) -> int:
 
     if not (args.usd or args.netbox or args.dot):
         raise UsageError("export: give at least one of --usd OUTDIR, --netbox DIR, --dot OUT")
+    if args.usd:
+        from twin.export.usd import require_usd
+        require_usd()  # before anything is written
     limits = _limits(args)
     loaded = api.load(args.layout, limits=limits)
     report = api.validate(loaded)

@@ -63,8 +63,8 @@ def _num(value) -> float | None:
 
 
 def slug(text: str) -> str:
-    """A NetBox slug: lower case letters, digits, hyphens and underscores."""
-    s = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")
+    """A NetBox slug: lower case letters, digits, hyphens and underscores, at most 100."""
+    s = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")[:100].strip("-")
     return s or "x"
 
 

@@ -47,6 +47,11 @@ QCODE = "Q671224"
 AIF_CLASS = {"rack": "compute rack", "cdu": "CDU", "crah": "CRAH", "ups": "UPS"}
 
 
+def require_usd() -> None:
+    """Raise a usage error (exit 2) when usd-core is not installed."""
+    _pxr()
+
+
 def _pxr():
     try:
         from pxr import Gf, Sdf, Usd, UsdGeom, Vt
