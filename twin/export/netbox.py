@@ -157,7 +157,7 @@ def netbox_csvs(layout: Layout, ratings: dict[str, Rating] | None = None) -> dic
             if rating["derived"]:
                 volts = "" if rating["voltage_given"] else \
                     f" at the default {DEFAULT_VOLTAGE_V} V"
-                notes.append(f"amperage derived from capacity_kw{volts}")
+                notes.append(f"amperage derived from the capacity twin used{volts}")
             feeds.append({
                 "site": site, "power_panel": feed, "location": location, "rack": r.id,
                 "name": f"{r.id} {feed}", "status": "planned",
