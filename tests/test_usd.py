@@ -177,3 +177,49 @@ def test_every_package_passes_simready_validate(export, version):
                           cwd=export)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count(f"[PASSED] AIF-Entity v{version}") == 5, proc.stdout
+
+
+ODD = """\
+twin: 1
+policy: {contingency: 0}
+power:
+  "1-u": {kind: utility, capacity_kw: 1000}
+  p.1: {kind: pdu, capacity_kw: 500, from: "1-u"}
+  p_1: {kind: pdu, capacity_kw: 500, from: "1-u"}
+cooling:
+  c: {kind: crah, capacity_kw: 300, supply_c: 22, power: [p.1], to: w}
+  w: {kind: chiller, capacity_kw: 400, cop: 4, power: ["1-u"]}
+space:
+  h-1: {rows: {a-1: 3, a_1: 3}}
+racks:
+  r-1: {it_kw: 20, hall: h-1, row: a-1, pos: 2, power: [p.1], cooling: [c]}
+  r_1: {it_kw: 20, hall: h-1, row: a_1, pos: 1, power: [p_1], cooling: [c]}
+  loose: {it_kw: 10, power: [p_1], cooling: [c]}
+"""
+
+
+def test_odd_ids_untyped_and_unplaced_racks(tmp_path):
+    layout = tmp_path / "odd.yaml"
+    layout.write_text(ODD)
+    proc = run("export", str(layout), "--usd", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    stage = Usd.Stage.Open(str(tmp_path / "out" / "scene.usda"))
+    assert stage.GetPrimAtPath("/Site/Power/_1_u").GetAttribute("twin:id").Get() == "1-u"
+    assert stage.GetPrimAtPath("/Site/Power/p_1_2").GetAttribute("twin:id").Get() == "p_1"
+    a, b = (stage.GetPrimAtPath(f"/Site/Halls/h_1/{row}") for row in ("a_1", "a_1_2"))
+    assert (a.GetAttribute("twin:row").Get(), b.GetAttribute("twin:row").Get()) == ("a-1",
+                                                                                   "a_1")
+    rack = a.GetChildren()[0]
+    assert rack.GetAttribute("twin:id").Get() == "r-1"
+    # untyped 20 kW racks: footprint 0.72 m2 -> depth 1.2 m; row 0, position 2
+    assert _world(rack) == pytest.approx((1.5 * RACK_PITCH_M, 0.6, 0.0))
+    assert _world(b.GetChildren()[0]) == pytest.approx((0.3, 1.2 + AISLE_M + 0.6, 0.0))
+    loose = stage.GetPrimAtPath("/Site/Unplaced/loose")
+    assert loose.GetAttribute("twin:itKw").Get() == 10.0
+    assert [str(t) for t in rack.GetRelationship("twin:power").GetTargets()] == [
+        "/Site/Power/p_1"]
+    # a CRAH without power_kw: its package leaves the power rating out and says so
+    crah = stage.GetPrimAtPath("/Site/Cooling/c")
+    assert not crah.HasAttribute("aif:spec:electricalPowerRating")
+    assert "aif:spec:electricalPowerRating (not given: left out)" in list(
+        crah.GetAttribute("twin:defaulted").Get())

@@ -182,7 +182,11 @@ def packages(layout: Layout) -> tuple[list[Package], dict[str, str]]:
         if key not in out:
             w, d, h = BOX_M[u.kind]
             defaulted = ["aif:core:weight", "aif:core:height", "aif:core:width", "aif:core:depth"]
-            spec: list = [("nominalCoolingCapacity", u.capacity_kw)]
+            spec: list = []
+            if u.capacity_kw is not None:
+                spec.append(("nominalCoolingCapacity", u.capacity_kw))
+            else:
+                defaulted.append("aif:spec:nominalCoolingCapacity (not given: left out)")
             flow = u.flow_lpm / 60.0 if u.flow_lpm is not None else None
             if u.kind == "cdu":
                 spec += [("nominalVoltage", NOMINAL_VOLTAGE_V), ("frequency", FREQUENCY_HZ),
@@ -201,8 +205,8 @@ def packages(layout: Layout) -> tuple[list[Package], dict[str, str]]:
                                    flow, u.supply_c),
                           _thermal("twin_tcs_return", "return", "TCS", (w / 4, -d / 2, h), flow)]
             else:
-                spec += [("sensibleCapacity", u.capacity_kw),
-                         ("electricalNominalVoltage", NOMINAL_VOLTAGE_V),
+                spec += [("sensibleCapacity", u.capacity_kw)] if u.capacity_kw is not None else []
+                spec += [("electricalNominalVoltage", NOMINAL_VOLTAGE_V),
                          ("electricalFrequency", FREQUENCY_HZ), ("electricalPhase", PHASES)]
                 if u.power_kw is not None:
                     spec += [("electricalPowerRating", u.power_kw),
@@ -474,13 +478,16 @@ def write_scene(path: str, layout: Layout, of: dict[str, str], *, findings=(),
         Sdf.AttributeSpec(spec, "xformOpOrder", types.TokenArray,
                           Sdf.VariabilityUniform).default = Vt.TokenArray(["xformOp:translate"])
 
-    def define(parent, ident: str, package: str | None):
+    def unique(parent, ident: str) -> str:
         used = taken.setdefault(str(parent.path), set())
         name, i = prim_name(ident), 2
         while name in used:
             name, i = f"{prim_name(ident)}_{i}", i + 1
         used.add(name)
-        spec = child(parent, name)
+        return name
+
+    def define(parent, ident: str, package: str | None):
+        spec = child(parent, unique(parent, ident))
         if package is not None:
             spec.referenceList.Prepend(Sdf.Reference(f"./{package}/simready_usd/{package}.usda"))
             spec.instanceable = True
@@ -516,7 +523,7 @@ def write_scene(path: str, layout: Layout, of: dict[str, str], *, findings=(),
                     attr(hspec, key, float(value))
             rows = {}
             for row, n in hall.rows:
-                rows[row] = rspec = child(hspec, prim_name(row))
+                rows[row] = rspec = child(hspec, unique(hspec, row))
                 attr(rspec, "twin:row", row)
                 attr(rspec, "twin:positions", n)
             for r in racks_of.get(hall.id, []):
