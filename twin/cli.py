@@ -424,14 +424,14 @@ def _catalog_import_parser(c: argparse.ArgumentParser) -> None:
                    "name (repeatable)")
     i.add_argument("--liquid", action="append", default=[], metavar="NAME=FRACTION",
                    help="liquid_fraction of rack type NAME (NetBox has no field for it)")
-    i.add_argument("--format", choices=sorted(REPORTERS), default=None,
+    i.add_argument("--format", dest="import_format", choices=sorted(REPORTERS), default=None,
                    help="text (a YAML snippet, the default) or json")
 
 
 def cmd_catalog_import(args) -> int:
     from twin.netbox import build_rack_type, parse_rack_spec, read_device_type
 
-    fmt = args.format or "text"
+    fmt = args.import_format or args.format or "text"  # after `import`, or before it
     reporter = REPORTERS[fmt]
     if not hasattr(reporter, "catalog_import"):
         raise UsageError(f"--format {fmt}: not offered by `twin catalog import` (text, json)")
