@@ -28,7 +28,13 @@ examples:
   twin validate hall.yaml --contingency 2      # every double failure too
   twin whatif layouts/gb300-hall.yaml --fail ups-a1,ups-b1
   twin expand layouts/campus-1gw.yaml -o campus-flat.yaml
+  twin capacity layouts/gb300-hall.yaml --rack-type gb300-nvl72
+  twin report layouts/gb300-hall.yaml --html hall.html
   twin simulate layouts/gb300-hall.yaml --weather site.epw --plot year.svg
+  twin diff layouts/gb300-hall.yaml --rev HEAD~1
+  twin validate layouts/*.yaml --format sarif > twin.sarif
+  twin export layouts/gb300-hall.yaml --usd out/usd --netbox out/netbox --dot hall.dot
+  twin schema -o twin-layout.schema.json
   twin catalog
 
 exit codes: 0 no error, 1 an error was found, 2 usage problem (bad flag, missing file)
@@ -150,6 +156,8 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("catalog", help="list the built-in rack types with their sources")
     c.add_argument("--format", choices=_formats("catalog"), default="text")
+    _catalog_import_parser(c)
+    _export_parser(sub)
     _diff_parser(sub)
     _schema_parser(sub)
     return p
@@ -435,6 +443,8 @@ def _bar_printer(label: str):
 
 
 def cmd_catalog(args) -> int:
+    if getattr(args, "catalog_action", None) == "import":
+        return cmd_catalog_import(args)
     sys.stdout.write(REPORTERS[args.format].catalog(list(builtin_rack_types().values())))
     return 0
 
@@ -518,11 +528,155 @@ def cmd_schema(args) -> int:
     else:
         sys.stdout.write(text(args.draft))
     return 0
+# ---------------------------------------------------------------- catalog import, export
+
+def _catalog_import_parser(c: argparse.ArgumentParser) -> None:
+    sub = c.add_subparsers(dest="catalog_action", metavar="ACTION", parser_class=_Parser)
+    i = sub.add_parser(
+        "import", help="build rack types from NetBox device-type YAML files",
+        description="Read NetBox device-type library files and print rack types built from\n"
+        "them as a `catalog: rack_types:` snippet: it_kw is the sum of the devices'\n"
+        "maximum_draw x count, weight from weight and weight_unit, liquid_fraction 0\n"
+        "unless --liquid gives it. Problems (a power port without maximum_draw, unknown\n"
+        "keys, implausible draws) go to stderr as file:line:col. Exit 1 when a file cannot\n"
+        "be used or a rack type cannot be built. Details: docs/netbox.md.",
+        epilog="examples:\n  twin catalog import devices/*.yaml --rack "
+        "mi300x-x4=AS-8125GS-TNMR2*4\n  twin catalog import a.yaml b.yaml --rack "
+        "r1=a*2,b*1 --liquid r1=0.8 --format json\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    i.add_argument("files", nargs="+", metavar="FILE", help="NetBox device-type YAML file(s)")
+    i.add_argument("--rack", action="append", required=True, metavar="NAME=DEVICE*COUNT,...",
+                   help="a rack type to build; DEVICE is a model, slug, part number or file "
+                   "name (repeatable)")
+    i.add_argument("--liquid", action="append", default=[], metavar="NAME=FRACTION",
+                   help="liquid_fraction of rack type NAME (NetBox has no field for it)")
+    i.add_argument("--format", dest="import_format", choices=sorted(REPORTERS), default=None,
+                   help="text (a YAML snippet, the default) or json")
+
+
+def cmd_catalog_import(args) -> int:
+    from twin.netbox import build_rack_type, parse_rack_spec, read_device_type
+
+    fmt = args.import_format or args.format or "text"  # after `import`, or before it
+    reporter = REPORTERS[fmt]
+    if not hasattr(reporter, "catalog_import"):
+        raise UsageError(f"--format {fmt}: not offered by `twin catalog import` (text, json)")
+    specs = [parse_rack_spec(text) for text in args.rack]
+    liquid = {}
+    for text in args.liquid:
+        name, _, value = text.partition("=")
+        try:
+            fraction = float(value)
+        except ValueError:
+            fraction = -1.0
+        if not 0.0 <= fraction <= 1.0:
+            raise UsageError(f"--liquid {text!r}: expected NAME=FRACTION with 0 <= FRACTION "
+                             "<= 1")
+        if name.strip() not in {s.name for s in specs}:
+            raise UsageError(f"--liquid {text!r}: {name.strip()!r} is not a --rack name")
+        liquid[name.strip()] = fraction
+    devices, notes = [], []
+    for path in args.files:
+        device, more = read_device_type(path)
+        notes += more
+        if device is not None:
+            devices.append(device)
+    racks = []
+    for spec in specs:
+        rack, more = build_rack_type(spec, devices, liquid_fraction=liquid.get(spec.name, 0.0))
+        notes += more
+        if rack is not None:
+            racks.append(rack)
+    out, err = reporter.catalog_import(racks, notes)
+    sys.stdout.write(out)
+    sys.stderr.write(err)
+    return 1 if any(n.severity == "error" for n in notes) else 0
+
+
+def _export_parser(sub) -> None:
+    x = sub.add_parser(
+        "export", help="write the layout for OpenUSD, NetBox or Graphviz",
+        description="Validate the layout and write it for other tools:\n"
+        "  --usd     a folder of SimReady AI Factory packages, one per equipment type, and\n"
+        "            scene.usda (docs/usd.md)\n"
+        "  --netbox  a folder of NetBox bulk-import CSV files (docs/netbox.md)\n"
+        "  --dot     one Graphviz file with a power and a cooling cluster (docs/export.md)\n"
+        "Everything is written atomically. Exit 1 when the layout has errors (the files\n"
+        "are still written when it loads; the findings travel with the USD scene), 2 on a\n"
+        "usage problem.",
+        epilog="examples:\n  twin export layouts/gb300-hall.yaml --usd out/usd\n"
+        "  twin export layouts/gb300-hall.yaml --netbox out/netbox --dot out/hall.dot\n"
+        "  cd out/usd && simready-validate --profile AIF-Entity --version 0.2.0 "
+        "--asset_list packages.txt\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    x.add_argument("layout", metavar="LAYOUT")
+    x.add_argument("--usd", metavar="OUTDIR", help="write SimReady packages and scene.usda "
+                   "(needs usd-core: pip install 'twin[usd]')")
+    x.add_argument("--netbox", metavar="DIR", help="write NetBox bulk-import CSV files")
+    x.add_argument("--dot", metavar="OUT", help="write a Graphviz DOT file")
+    _limit_args(x)
+
+
+def cmd_export(args) -> int:
+    from twin.atomic import write_atomic
+
+    if not (args.usd or args.netbox or args.dot):
+        raise UsageError("export: give at least one of --usd OUTDIR, --netbox DIR, --dot OUT")
+    if args.usd:
+        from twin.export.usd import require_usd
+        require_usd()  # before anything is written
+    limits = _limits(args)
+    loaded = api.load(args.layout, limits=limits)
+    report = api.validate(loaded)
+    layout = loaded.layout
+    blocking = layout is None or any(f.code[0] in "LT" and f.severity == "error"
+                                     for f in report.findings)
+    errors = [f for f in report.findings if f.severity == "error"]
+    sys.stderr.write("".join(f"{finding_line(f)}\n" for f in errors))
+    if blocking:
+        sys.stderr.write(f"{args.layout}: not exported: fix the problems above\n")
+        return 1
+    written = []
+    if args.dot:
+        from twin.export.dot import dot
+        write_atomic(args.dot, dot(layout))
+        written.append(args.dot)
+    if args.netbox:
+        from twin.export.netbox import netbox_csvs, ratings_from_tree
+        data = read_bytes(args.layout, limits)
+        tree, _ = parse(data, limits)
+        tree, _ = blocks.expand(tree, args.layout, limits, size=len(data))
+        _write_folder(args.netbox, netbox_csvs(layout, ratings_from_tree(tree)))
+        written.append(args.netbox)
+    if args.usd:
+        from twin.export.usd import export_usd
+        from twin.report import component_headroom
+        snap = api.snapshot(layout)
+        roots = export_usd(args.usd, layout, findings=report.findings,
+                           headroom=component_headroom(snap), kpis=report.kpis)
+        written.append(f"{args.usd} ({len(roots)} package(s) and scene.usda)")
+    sys.stdout.write("".join(f"wrote {w}\n" for w in written))
+    return 0 if report.ok else 1
+
+
+def _write_folder(folder: str, files: dict[str, str]) -> None:
+    """Write each file of ``files`` into ``folder`` atomically (one rename per file)."""
+    from twin.atomic import write_atomic
+
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{folder}: cannot create: {exc.strerror or exc}") from None
+    if not os.path.isdir(folder):
+        raise UsageError(f"{folder}: not a directory")
+    for name, text in files.items():
+        write_atomic(os.path.join(folder, name), text)
 
 
 COMMANDS = {"validate": cmd_validate, "whatif": cmd_whatif, "expand": cmd_expand,
             "capacity": cmd_capacity, "report": cmd_report, "simulate": cmd_simulate,
-            "catalog": cmd_catalog, "diff": cmd_diff, "schema": cmd_schema}
+            "catalog": cmd_catalog, "export": cmd_export, "diff": cmd_diff,
+            "schema": cmd_schema}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,6 +36,14 @@ def catalog(types) -> str:
     return _dump({"rack_types": [{f: getattr(t, f) for f in fields} for t in types]})
 
 
+def catalog_import(racks, notes) -> tuple[str, str]:
+    """``twin catalog import``: ``{"rack_types": {name: keys}, "notes": [...]}``."""
+    from twin.netbox import snippet_fields
+
+    return _dump({"rack_types": {r.name: snippet_fields(r) for r in racks},
+                  "notes": [n.as_dict() for n in notes]}), ""
+
+
 def capacity(c) -> str:
     return _dump(c.as_dict())
 

@@ -77,6 +77,21 @@ def catalog(types) -> str:
     return _lines(lines)
 
 
+def catalog_import(racks, notes) -> tuple[str, str]:
+    """``twin catalog import``: the ``catalog: rack_types:`` YAML snippet and the notes."""
+    import yaml
+
+    from twin.netbox import snippet_fields
+
+    out = ""
+    if racks:
+        tree = {"catalog": {"rack_types": {r.name: snippet_fields(r) for r in racks}}}
+        out = yaml.safe_dump(tree, sort_keys=False, allow_unicode=True, width=88)
+    err = "".join(f"{n.file}:{n.line}:{n.column}: {n.severity} {n.name} {n.message}\n"
+                  for n in notes)
+    return out, err
+
+
 def _lines(lines) -> str:
     return "".join(f"{line}\n" for line in lines)
 

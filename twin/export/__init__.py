@@ -1,0 +1,1 @@
+"""Exports of a layout to other tools: OpenUSD (usd), NetBox CSV (netbox), Graphviz (dot)."""
