@@ -63,6 +63,7 @@ class Engine:
 
     def __init__(self, net: Network, normal: FlowResult | None = None):
         self.net = net
+        self._share_memo: dict[tuple, tuple] = {}
         self.normal = normal if normal is not None else evaluate(net)
         n_p, n_c, n_r = len(net.power_ids), len(net.cooling_ids), len(net.rack_ids)
         self.p_pos = [0] * n_p
@@ -89,6 +90,10 @@ class Engine:
                 self.class_rep.append(k)
                 self.class_members.append([])
             self.class_members[c].append(k)
+        self.class_spec = [RackSpec(net.rack_it_kw[k], net.rack_liquid_kw[k], net.rack_air_kw[k],
+                                    net.rack_flow_lpm_per_kw[k], net.rack_feeds[k],
+                                    net.rack_min_feeds[k], net.rack_liquid_units[k],
+                                    net.rack_air_units[k]) for k in self.class_rep]
         self.p_racks = [[] for _ in range(n_p)]
         for c, k in enumerate(self.class_rep):
             for p in set(net.rack_feeds[k]):
@@ -112,8 +117,8 @@ class Engine:
         base_c_eff = set(j for j, v in enumerate(self.normal.cooling_effective) if v)
         self.base_p_dead = set(range(n_p)) - base_p_live
         self.base_c_dead = set(range(n_c)) - base_c_eff
-        self.rack_base = [self._rack(k, self.base_p_dead, self.base_c_dead)
-                          for k in self.class_rep]
+        self.rack_base = [self.split(spec, self.base_p_dead, self.base_c_dead)
+                          for spec in self.class_spec]
         self.unit_base = [self._unit(j, self.normal.cooling_heat_kw[j], self.base_p_dead,
                                      self.base_c_dead) for j in range(n_c)]
         self.power_base = [self._route(i, self.normal.power_out_kw[i], self.base_p_dead)
@@ -135,13 +140,13 @@ class Engine:
         return 1.0 if net.power_is_source[i] else net.power_efficiency[i]
 
     # -- local rules, shared by the base and every scenario --------------------------
-    def _rack(self, k: int, dead_p, dead_c):
-        """A rack's state and contribution: (up, lost, [(feed, kW)], [(unit, kW, L/min)])."""
-        net = self.net
-        return self.split(RackSpec(net.rack_it_kw[k], net.rack_liquid_kw[k], net.rack_air_kw[k],
-                                   net.rack_flow_lpm_per_kw[k], net.rack_feeds[k],
-                                   net.rack_min_feeds[k], net.rack_liquid_units[k],
-                                   net.rack_air_units[k]), dead_p, dead_c)
+    def _shares(self, targets: list[int]) -> tuple:
+        """``flow.shares`` over cooling capacity, memoised per tuple of targets."""
+        key = tuple(targets)
+        got = self._share_memo.get(key)
+        if got is None:
+            got = self._share_memo[key] = tuple(shares(targets, self.net.cooling_capacity_kw))
+        return got
 
     def split(self, rack: "RackSpec", dead_p, dead_c):
         """How a rack splits over live feeds and effective units (SPEC section 4).
@@ -155,7 +160,6 @@ class Engine:
         loads = tuple((p, per_feed) for p in feeds)
         heats = []
         lost = []
-        cap = self.net.cooling_capacity_kw
         for medium, load, units in (("liquid", rack.liquid_kw, rack.liquid_units),
                                     ("air", rack.air_kw, rack.air_units)):
             if load <= 0.0:
@@ -165,7 +169,7 @@ class Engine:
                 lost.append(medium)
                 continue
             fpk = rack.flow_lpm_per_kw if medium == "liquid" else 0.0
-            for u, w in shares(up, cap):
+            for u, w in self._shares(up):
                 heats.append((u, load * w, load * w * fpk))
         return True, tuple(lost), loads, tuple(heats)
 
@@ -174,10 +178,9 @@ class Engine:
         net = self.net
         if j in dead_c:
             return 0.0, (), (), 0.0
-        cap = net.cooling_capacity_kw
         d = unit_draw_kw(net, j, q)
         to = [t for t in net.cooling_to[j] if t not in dead_c]
-        passes = tuple((t, (q + d) * w) for t, w in shares(to, cap)) if to else ()
+        passes = tuple((t, (q + d) * w) for t, w in self._shares(to)) if to else ()
         feeds_draw, unfed = (), 0.0
         if d:
             feeds = [p for p in net.cooling_feeds[j] if p not in dead_p]
@@ -263,8 +266,9 @@ class Engine:
         d_heat: dict[int, float] = {}
         d_flow: dict[int, float] = {}
         racks = {}
+        split, class_spec = self.split, self.class_spec
         for c in touched_racks:
-            up, lost, loads, heats = self._rack(self.class_rep[c], dead_p, dead_c)
+            up, lost, loads, heats = split(class_spec[c], dead_p, dead_c)
             base_up, base_lost, base_loads, base_heats = self.rack_base[c]
             members = self.class_members[c]
             if up != base_up or lost != base_lost:
@@ -398,8 +402,12 @@ class Engine:
             n_pc = n_p + len(net.cooling_ids)
             fp = frozenset([*rerouted_p, *(n_p + j for j in rerouted_c),
                             *(n_pc + c for c in touched_racks)])
-        order = self.order
-        return Delta(tuple(sorted(set(failed), key=lambda x: order.get(x, len(order)))),
+        if len(failed) == 1:
+            failed = tuple(failed)
+        else:
+            order = self.order
+            failed = tuple(sorted(set(failed), key=lambda x: order.get(x, len(order))))
+        return Delta(failed,
                      dead_p, dead_c, new_out, new_in, new_heat, new_draw, new_flow, racks, unfed,
                      fp)
 
