@@ -19,7 +19,7 @@ re-evaluation up to floating-point rounding (a test proves it on random layouts)
 """
 from __future__ import annotations
 
-import heapq
+from heapq import heapify, heappop, heappush
 from dataclasses import dataclass
 
 from twin.flow import FlowResult, Network, evaluate, shares, unit_draw_kw
@@ -64,6 +64,8 @@ class Engine:
     def __init__(self, net: Network, normal: FlowResult | None = None):
         self.net = net
         self._share_memo: dict[tuple, tuple] = {}
+        self._heat_memo: dict[tuple, tuple] = {}
+        self._change_memo: dict[tuple, tuple] = {}
         self.normal = normal if normal is not None else evaluate(net)
         n_p, n_c, n_r = len(net.power_ids), len(net.cooling_ids), len(net.rack_ids)
         self.p_pos = [0] * n_p
@@ -158,20 +160,47 @@ class Engine:
             return False, (), (), ()
         per_feed = rack.it_kw / len(feeds)
         loads = tuple((p, per_feed) for p in feeds)
-        heats = []
-        lost = []
-        for medium, load, units in (("liquid", rack.liquid_kw, rack.liquid_units),
-                                    ("air", rack.air_kw, rack.air_units)):
-            if load <= 0.0:
-                continue
-            up = [u for u in units if u not in dead_c]
-            if not up:
-                lost.append(medium)
-                continue
-            fpk = rack.flow_lpm_per_kw if medium == "liquid" else 0.0
-            for u, w in self._shares(up):
-                heats.append((u, load * w, load * w * fpk))
-        return True, tuple(lost), loads, tuple(heats)
+        liquid = (tuple(u for u in rack.liquid_units if u not in dead_c)
+                  if rack.liquid_kw > 0.0 else ())
+        air = tuple(u for u in rack.air_units if u not in dead_c) if rack.air_kw > 0.0 else ()
+        key = (rack.liquid_kw, rack.air_kw, rack.flow_lpm_per_kw, liquid, air)
+        got = self._heat_memo.get(key)
+        if got is None:
+            heats = []
+            lost = []
+            for medium, load, up in (("liquid", rack.liquid_kw, liquid),
+                                     ("air", rack.air_kw, air)):
+                if load <= 0.0:
+                    continue
+                if not up:
+                    lost.append(medium)
+                    continue
+                fpk = rack.flow_lpm_per_kw if medium == "liquid" else 0.0
+                for u, w in self._shares(up):
+                    heats.append((u, load * w, load * w * fpk))
+            got = self._heat_memo[key] = (tuple(lost), tuple(heats))
+        return True, got[0], loads, got[1]
+
+    def _heat_change(self, before: tuple, after: tuple) -> tuple:
+        """Per unit, (heat kW, L/min) of ``after`` minus ``before``, one rack's split.
+
+        Both come from the memo of :meth:`split`, so they live as long as the engine and
+        their ids are a sound key.
+        """
+        key = (id(before), id(after))
+        got = self._change_memo.get(key)
+        if got is None:
+            change: dict[int, list] = {}
+            for u, kw, lpm in before:
+                c = change.setdefault(u, [0.0, 0.0])
+                c[0] -= kw
+                c[1] -= lpm
+            for u, kw, lpm in after:
+                c = change.setdefault(u, [0.0, 0.0])
+                c[0] += kw
+                c[1] += lpm
+            got = self._change_memo[key] = tuple((u, kw, lpm) for u, (kw, lpm) in change.items())
+        return got
 
     def _unit(self, j: int, q: float, dead_p, dead_c):
         """A unit's draw, its pass-on [(target, kW)] and its draw per live feed [(feed, kW)]."""
@@ -228,21 +257,21 @@ class Engine:
         while stack:
             i = stack.pop()
             for c in self.p_children[i]:
-                if c not in dead_p and all(s in dead_p for s in net.power_sources[c]):
+                if c not in dead_p and dead_p.issuperset(net.power_sources[c]):
                     dead_p.add(c)
                     newly_p.append(c)
                     stack.append(c)
         # 1b. cooling units lose effectiveness: all feeds dead, or all targets ineffective
         for i in newly_p:
             for j in self.p_units[i]:
-                if j not in dead_c and all(p in dead_p for p in net.cooling_feeds[j]):
+                if j not in dead_c and dead_p.issuperset(net.cooling_feeds[j]):
                     dead_c.add(j)
                     newly_c.append(j)
         stack = list(newly_c)
         while stack:
             t = stack.pop()
             for j in self.c_upstream[t]:
-                if j not in dead_c and all(x in dead_c for x in net.cooling_to[j]):
+                if j not in dead_c and dead_c.issuperset(net.cooling_to[j]):
                     dead_c.add(j)
                     newly_c.append(j)
                     stack.append(j)
@@ -280,40 +309,28 @@ class Engine:
                     d_demand[p] = d_demand.get(p, 0.0) - kw * n
                 for p, kw in loads:
                     d_demand[p] = d_demand.get(p, 0.0) + kw * n
-            if heats != base_heats:
-                for u, kw, lpm in base_heats:
-                    d_heat[u] = d_heat.get(u, 0.0) - kw * n
-                    d_flow[u] = d_flow.get(u, 0.0) - lpm * n
-                for u, kw, lpm in heats:
+            if heats is not base_heats:
+                for u, kw, lpm in self._heat_change(base_heats, heats):
                     d_heat[u] = d_heat.get(u, 0.0) + kw * n
                     d_flow[u] = d_flow.get(u, 0.0) + lpm * n
 
         # 3. heat down the heat graph, sources of heat first
         c_pos = self.c_pos
-        heap = []
-        queued = set()
-
-        def push_c(j):
-            if j not in queued:
-                queued.add(j)
-                heapq.heappush(heap, (c_pos[j], j))
-
         rerouted_c = set(newly_c)
         for j in newly_c:
             rerouted_c.update(self.c_upstream[j])
         for i in newly_p:
             rerouted_c.update(self.p_units[i])
-        for j in d_heat:
-            push_c(j)
-        for j in rerouted_c:
-            push_c(j)
+        queued = rerouted_c.union(d_heat)
+        heap = [(c_pos[j], j) for j in queued]
+        heapify(heap)
         new_heat, new_draw, new_flow = {}, {}, {}
         unfed = self.normal.unfed_cooling_kw
         base_heat = self.normal.cooling_heat_kw
         base_draw = self.normal.cooling_draw_kw
         unit_weights = self.unit_weights
         while heap:
-            _, j = heapq.heappop(heap)
+            _, j = heappop(heap)
             q = 0.0 if j in dead_c else base_heat[j] + d_heat.get(j, 0.0)
             new_heat[j] = q
             if j in d_flow:
@@ -328,7 +345,9 @@ class Engine:
                 if dq:
                     for t, w in to_w:
                         d_heat[t] = d_heat.get(t, 0.0) + dq * w
-                        push_c(t)
+                        if t not in queued:
+                            queued.add(t)
+                            heappush(heap, (c_pos[t], t))
                 if dd:
                     if unfed_j:
                         unfed += dd
@@ -341,10 +360,14 @@ class Engine:
             unfed += unfed_j - bunfed
             for t, kw in bpasses:
                 d_heat[t] = d_heat.get(t, 0.0) - kw
-                push_c(t)
+                if t not in queued:
+                    queued.add(t)
+                    heappush(heap, (c_pos[t], t))
             for t, kw in passes:
                 d_heat[t] = d_heat.get(t, 0.0) + kw
-                push_c(t)
+                if t not in queued:
+                    queued.add(t)
+                    heappush(heap, (c_pos[t], t))
             for p, kw in bfeeds:
                 d_demand[p] = d_demand.get(p, 0.0) - kw
             for p, kw in feeds_draw:
@@ -352,27 +375,18 @@ class Engine:
 
         # 4. power up the power graph, consumers first
         p_pos = self.p_pos
-        heap = []
-        queued = set()
-
-        def push_p(i):
-            if i not in queued:
-                queued.add(i)
-                heapq.heappush(heap, (-p_pos[i], i))
-
         rerouted_p = set(newly_p)
         for i in newly_p:
             rerouted_p.update(self.p_children[i])
-        for i in d_demand:
-            push_p(i)
-        for i in rerouted_p:
-            push_p(i)
+        queued = rerouted_p.union(d_demand)
+        heap = [(-p_pos[i], i) for i in queued]
+        heapify(heap)
         new_out, new_in = {}, {}
         base_out, base_in = self.normal.power_out_kw, self.normal.power_in_kw
         efficiency, is_source = net.power_efficiency, net.power_is_source
         route_weights = self.route_weights
         while heap:
-            _, i = heapq.heappop(heap)
+            _, i = heappop(heap)
             if i not in rerouted_p:
                 # same live sources: the change in input goes by the normal split
                 out = base_out[i] + d_demand.get(i, 0.0)
@@ -383,7 +397,9 @@ class Engine:
                 if dv:
                     for src, w in route_weights[i]:
                         d_demand[src] = d_demand.get(src, 0.0) + dv * w
-                        push_p(src)
+                        if src not in queued:
+                            queued.add(src)
+                            heappush(heap, (-p_pos[src], src))
                 continue
             out = 0.0 if i in dead_p else base_out[i] + d_demand.get(i, 0.0)
             new_out[i] = out
@@ -391,10 +407,14 @@ class Engine:
             new_in[i] = inp
             for src, kw in self.power_base[i][1]:
                 d_demand[src] = d_demand.get(src, 0.0) - kw
-                push_p(src)
+                if src not in queued:
+                    queued.add(src)
+                    heappush(heap, (-p_pos[src], src))
             for src, kw in routes:
                 d_demand[src] = d_demand.get(src, 0.0) + kw
-                push_p(src)
+                if src not in queued:
+                    queued.add(src)
+                    heappush(heap, (-p_pos[src], src))
 
         fp = frozenset()
         if footprint:
@@ -442,12 +462,12 @@ class Engine:
         d_heat = dict(heat)
         d_demand = dict(demand)
         heap = [(self.c_pos[j], j) for j in d_heat]
-        heapq.heapify(heap)
+        heapify(heap)
         queued = set(d_heat)
         out_c = {}
         cap = net.cooling_capacity_kw
         while heap:
-            _, j = heapq.heappop(heap)
+            _, j = heappop(heap)
             if j in dead_c:
                 continue
             dq = d_heat[j]
@@ -464,15 +484,15 @@ class Engine:
                 d_heat[t] = d_heat.get(t, 0.0) + (dq + dd) * w
                 if t not in queued:
                     queued.add(t)
-                    heapq.heappush(heap, (self.c_pos[t], t))
+                    heappush(heap, (self.c_pos[t], t))
             for p, w in feed_w:
                 d_demand[p] = d_demand.get(p, 0.0) + dd * w
         heap = [(-self.p_pos[i], i) for i in d_demand]
-        heapq.heapify(heap)
+        heapify(heap)
         queued = set(d_demand)
         out_p = {}
         while heap:
-            _, i = heapq.heappop(heap)
+            _, i = heappop(heap)
             if i in dead_p:
                 continue
             dv = d_demand[i]
@@ -486,7 +506,7 @@ class Engine:
                 d_demand[src] = d_demand.get(src, 0.0) + dv_in * w
                 if src not in queued:
                     queued.add(src)
-                    heapq.heappush(heap, (-self.p_pos[src], src))
+                    heappush(heap, (-self.p_pos[src], src))
         return up, lost, out_p, out_c, flow
 
     def result(self, failed) -> FlowResult:
