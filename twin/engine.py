@@ -296,6 +296,7 @@ class Engine:
         d_flow: dict[int, float] = {}
         racks = {}
         split, class_spec = self.split, self.class_spec
+        changes: dict[int, list] = {}  # id of a memoised heat change -> [change, racks]
         for c in touched_racks:
             up, lost, loads, heats = split(class_spec[c], dead_p, dead_c)
             base_up, base_lost, base_loads, base_heats = self.rack_base[c]
@@ -310,9 +311,18 @@ class Engine:
                 for p, kw in loads:
                     d_demand[p] = d_demand.get(p, 0.0) + kw * n
             if heats is not base_heats:
-                for u, kw, lpm in self._heat_change(base_heats, heats):
-                    d_heat[u] = d_heat.get(u, 0.0) + kw * n
-                    d_flow[u] = d_flow.get(u, 0.0) + lpm * n
+                # classes of one hall share units: add each distinct change once, times
+                # the racks of every class that makes it
+                change = self._heat_change(base_heats, heats)
+                entry = changes.get(id(change))
+                if entry is None:
+                    changes[id(change)] = [change, n]
+                else:
+                    entry[1] += n
+        for change, n in changes.values():
+            for u, kw, lpm in change:
+                d_heat[u] = d_heat.get(u, 0.0) + kw * n
+                d_flow[u] = d_flow.get(u, 0.0) + lpm * n
 
         # 3. heat down the heat graph, sources of heat first
         c_pos = self.c_pos
