@@ -1,9 +1,10 @@
 """Benchmark: parse, load, build, checks, N-1 and peak memory from 1 MW to 1 GW.
 
 Run ``python bench/bench.py`` from the repository root (``--sizes 1 10 100 1000``,
-``--baseline-limit 600``, ``--repeat 3``, ``--sweeps 7``); it prints Markdown tables, ``--json`` the raw
-figures, ``--tables FILE`` the tables of such a file. Every measurement runs in a fresh
-process, so each peak memory (ru_maxrss) is its own. Four tables:
+``--baseline-limit 600``, ``--repeat 3``, ``--sweeps 7``); it prints Markdown tables,
+``--json`` the raw figures, ``--tables FILE`` the tables of such a file. Every
+measurement runs in a fresh process, so each peak memory (ru_maxrss) is its own. Four
+tables:
 
 1. Stages per size, for the incremental engine and for the straightforward baseline
    (``flow.evaluate`` on the whole layout per failure set) in the same run: parse,
@@ -288,7 +289,8 @@ def markdown(res: dict) -> str:
             "| each run | validate peak MB | result |",
             "|" + "---|" * 8]
     for v in res["validate"]:
-        each = ", ".join(f"{w / f:.2f}" for w, f in zip(v["validate_runs"], v["floor_runs"]))
+        each = ", ".join(f"{w / f:.2f}" for w, f in zip(v["validate_runs"], v["floor_runs"],
+                                                                 strict=True))
         out.append(f"| {v['layout']} | {v['file_mb']:.2f} | {_s(v['floor_s'])} "
                    f"| {_s(v['validate_s'])} | {v['ratio']:.2f} | {each} | {v['peak_mb']:.0f} "
                    f"| {v['summary']} |")

@@ -19,8 +19,8 @@ re-evaluation up to floating-point rounding (a test proves it on random layouts)
 """
 from __future__ import annotations
 
-from heapq import heapify, heappop, heappush
 from dataclasses import dataclass
+from heapq import heapify, heappop, heappush
 
 from twin.flow import FlowResult, Network, evaluate, shares, unit_draw_kw
 
@@ -150,7 +150,7 @@ class Engine:
             got = self._share_memo[key] = tuple(shares(targets, self.net.cooling_capacity_kw))
         return got
 
-    def split(self, rack: "RackSpec", dead_p, dead_c):
+    def split(self, rack: RackSpec, dead_p, dead_c):
         """How a rack splits over live feeds and effective units (SPEC section 4).
 
         Returns (up, lost media, [(feed, kW)], [(unit, heat kW, L/min)]).
@@ -441,7 +441,7 @@ class Engine:
                      dead_p, dead_c, new_out, new_in, new_heat, new_draw, new_flow, racks, unfed,
                      fp)
 
-    def increment(self, failed, rack: "RackSpec"):
+    def increment(self, failed, rack: RackSpec):
         """Extra loads that one more rack causes under the failure set ``failed``.
 
         The rack splits over the scenario's live feeds and effective units; its load is
