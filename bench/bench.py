@@ -6,7 +6,8 @@ Run ``python bench/bench.py`` from the repository root (``--sizes 1 10 100 1000`
 measurement runs in a fresh process, so each peak memory (ru_maxrss) is its own. Four
 tables:
 
-1. Stages per size, for the incremental engine and for the straightforward baseline
+1. Stages per size, next to the floor (PyYAML's C loader alone on the same file), for
+   the incremental engine and for the straightforward baseline
    (``flow.evaluate`` on the whole layout per failure set) in the same run: parse,
    load, build, normal checks, the full N-1 sweep, the R checks that read it and peak
    memory, with the baseline/engine ratio of the sweep (wall and CPU time). The
@@ -268,20 +269,26 @@ def markdown(res: dict) -> str:
     out += ["Stages, seconds of wall time (engine sweep: median of the runs; ~ = baseline "
             "extrapolated from a sample of failure sets; ratio of wall times, of CPU times in "
             "brackets):", "",
-            "| IT MW | racks | components | N-1 sets | engine | parse | load | build "
-            "| normal checks | full N-1 sweep | R checks | peak MB | N-1 baseline / engine |",
-            "|" + "---|" * 13]
-    for r in res["sizes"]:
+            "| IT MW | racks | components | N-1 sets | yaml.load (C) alone | engine | parse "
+            "| load | build | normal checks | full N-1 sweep | R checks | total | peak MB "
+            "| N-1 baseline / engine |",
+            "|" + "---|" * 15]
+    for k, r in enumerate(res["sizes"]):
         e, b = r["engine"], r["baseline"]
+        floor = _s(res["validate"][k]["floor_s"])  # one validate row per size, same order
         est = "~" if b.get("sampled") else ""
         for name, x in (("incremental", e), ("baseline", b)):
             n1 = f"{est if x is b else ''}{_s(x['n1_s'])}"
             ratio = (f"{est}{b['n1_s'] / e['n1_s']:,.0f}x ({b['n1_cpu_s'] / e['n1_cpu_s']:,.0f}x)"
                      if x is b else "")
             r_checks = _s(x["r_checks_s"]) if "r_checks_s" in x else "-"
+            total = sum(x[f] for f in ("parse_s", "load_s", "build_s", "normal_s", "n1_s",
+                                       "r_checks_s") if f in x)
             out.append(f"| {e['it_mw']:,.1f} | {e['racks']:,} | {e['components']:,} "
-                       f"| {e['scenarios']:,} | {name} | {_s(x['parse_s'])} | {_s(x['load_s'])} "
+                       f"| {e['scenarios']:,} | {floor if x is e else ''} | {name} "
+                       f"| {_s(x['parse_s'])} | {_s(x['load_s'])} "
                        f"| {_s(x['build_s'])} | {_s(x['normal_s'])} | {n1} | {r_checks} "
+                       f"| {est if x is b else ''}{_s(total)} "
                        f"| {x['peak_mb']:.0f} | {ratio} |")
     out += ["", "`twin validate FILE` (command line, N-1 included) against `yaml.load(..., "
             "Loader=yaml.CSafeLoader)` alone on the same file, run alternately (medians):", "",
