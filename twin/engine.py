@@ -65,6 +65,7 @@ class Engine:
         self.net = net
         self._share_memo: dict[tuple, tuple] = {}
         self._heat_memo: dict[tuple, tuple] = {}
+        self._load_memo: dict[tuple, tuple] = {}
         self._change_memo: dict[tuple, tuple] = {}
         self.normal = normal if normal is not None else evaluate(net)
         n_p, n_c, n_r = len(net.power_ids), len(net.cooling_ids), len(net.rack_ids)
@@ -155,15 +156,26 @@ class Engine:
 
         Returns (up, lost media, [(feed, kW)], [(unit, heat kW, L/min)]).
         """
-        feeds = [p for p in rack.feeds if p not in dead_p]
+        feeds = rack.feeds
+        if not dead_p.isdisjoint(feeds):
+            feeds = tuple(p for p in feeds if p not in dead_p)
         if not feeds or len(feeds) < rack.min_feeds:
             return False, (), (), ()
-        per_feed = rack.it_kw / len(feeds)
-        loads = tuple((p, per_feed) for p in feeds)
-        liquid = (tuple(u for u in rack.liquid_units if u not in dead_c)
-                  if rack.liquid_kw > 0.0 else ())
-        air = tuple(u for u in rack.air_units if u not in dead_c) if rack.air_kw > 0.0 else ()
-        key = (rack.liquid_kw, rack.air_kw, rack.flow_lpm_per_kw, liquid, air)
+        key = (rack.it_kw, tuple(feeds))
+        loads = self._load_memo.get(key)
+        if loads is None:
+            per_feed = rack.it_kw / len(feeds)
+            loads = self._load_memo[key] = tuple((p, per_feed) for p in feeds)
+        liquid = air = ()
+        if rack.liquid_kw > 0.0:
+            liquid = rack.liquid_units
+            if not dead_c.isdisjoint(liquid):
+                liquid = tuple(u for u in liquid if u not in dead_c)
+        if rack.air_kw > 0.0:
+            air = rack.air_units
+            if not dead_c.isdisjoint(air):
+                air = tuple(u for u in air if u not in dead_c)
+        key = (rack.liquid_kw, rack.air_kw, rack.flow_lpm_per_kw, tuple(liquid), tuple(air))
         got = self._heat_memo.get(key)
         if got is None:
             heats = []
@@ -208,11 +220,15 @@ class Engine:
         if j in dead_c:
             return 0.0, (), (), 0.0
         d = unit_draw_kw(net, j, q)
-        to = [t for t in net.cooling_to[j] if t not in dead_c]
+        to = net.cooling_to[j]
+        if not dead_c.isdisjoint(to):
+            to = [t for t in to if t not in dead_c]
         passes = tuple((t, (q + d) * w) for t, w in self._shares(to)) if to else ()
         feeds_draw, unfed = (), 0.0
         if d:
-            feeds = [p for p in net.cooling_feeds[j] if p not in dead_p]
+            feeds = net.cooling_feeds[j]
+            if not dead_p.isdisjoint(feeds):
+                feeds = [p for p in feeds if p not in dead_p]
             if feeds:
                 feeds_draw = tuple((p, d / len(feeds)) for p in feeds)
             else:
