@@ -577,10 +577,47 @@ def test_expand_of_the_campus_revalidates_the_same(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     assert os.listdir(tmp_path) == ["flat.yaml"]            # no temporary file left behind
-    before = twin.validate(twin.load(str(ROOT / CAMPUS)), contingency=0)
-    after = twin.validate(twin.load(str(out)), contingency=0)
+    before = twin.validate(twin.load(str(ROOT / CAMPUS)))      # policy: N-1
+    after = twin.validate(twin.load(str(out)))
     same_results(before, after)
     assert before.findings == ()
+    assert before.scenarios == after.scenarios == 10_592       # every failable component
+
+
+def test_a_seeded_campus_and_its_expansion_give_the_same_n1_findings(tmp_path):
+    # The hall block with undersized UPSs (1,400 kW < 1,420 kW of a row with the other
+    # side down) and CRAHs (4 x 140 = 560 kW < 568 kW with one out): every hall of every
+    # building fails R002 and R004 under single failures, found through the instances.
+    block = (ROOT / "layouts" / "blocks" / "gb300-hall.yaml").read_text()
+    seeded = block.replace("ups-a: {kind: ups, capacity_kw: 1500,",
+                           "ups-a: {kind: ups, capacity_kw: 1400,")
+    seeded = seeded.replace("crah-{1..5}: {kind: crah, capacity_kw: 150,",
+                            "crah-{1..5}: {kind: crah, capacity_kw: 140,")
+    assert seeded.count("1400") == 1 and seeded.count("capacity_kw: 140,") == 1
+    write(tmp_path, "blocks/gb300-hall.yaml", seeded)
+    campus = write(tmp_path, "campus.yaml", (ROOT / CAMPUS).read_text())
+    flat = tmp_path / "flat.yaml"
+    proc = run("expand", str(campus), "-o", str(flat))
+    assert proc.returncode == 0, proc.stderr
+    before, after = twin.validate(twin.load(str(campus))), twin.validate(twin.load(str(flat)))
+    same_results(before, after)
+    assert before.scenarios == after.scenarios == 10_592
+    by_code = {}
+    for f in before.findings:
+        by_code.setdefault(f.code, []).append(f)
+    assert sorted(by_code) == ["R002", "R004"]
+    assert len(by_code["R002"]) == 176 * 4                 # every row's ups-a, once
+    assert len(by_code["R004"]) == 176 * 5                 # every CRAH, once
+    # ups-a carries its row, 10 x 142 = 1,420 kW, when side B of its building is down:
+    # 1,420 / 1,400 = 101.4 %; a CRAH takes 568 / 4 = 142 kW of 140 kW with one out.
+    ups = next(f for f in by_code["R002"] if f.component == "b1/h01/r1/ups-a")
+    assert ups.scenario == ("b1/mv-b",) and "reaches 101.4% of its 1,400.0 kW" in ups.message
+    assert (Path(ups.file).name, ups.line) == ("gb300-hall.yaml", 29)
+    assert [v.instance for v in ups.via] == ["b1", "b1/h01", "b1/h01/r1"]
+    crah = next(f for f in by_code["R004"] if f.component == "b8/h22/crah-5")
+    assert crah.scenario == ("b8/h22/crah-1",) and "reaches 101.4% of its 140.0 kW" in crah.message
+    flat_ups = next(f for f in after.findings if f.component == "b1/h01/r1/ups-a")
+    assert flat_ups.file == str(flat) and not flat_ups.via
 
 
 def test_expand_overwrites_atomically_and_keeps_the_mode(tmp_path):

@@ -174,6 +174,7 @@ def _incremental(net, normal, policy_k, k, rack_k, total, progress) -> SweepResu
     base_p, base_c = normal.power_out_kw, normal.cooling_heat_kw
     footprints, single_down, single_lost, p_deltas, c_deltas = [], [], [], [], []
     count = 0
+    p_add, c_add = p_rec.add, c_rec.add
     for a, x in enumerate(failable):
         scenario = (x,)
         d = eng.delta(scenario, footprint=pairs_needed)
@@ -186,13 +187,21 @@ def _incremental(net, normal, policy_k, k, rack_k, total, progress) -> SweepResu
                 outages.append(Outage(scenario, tuple(net.rack_ids[r] for r in fresh)))
         if policy_k >= 1:
             for i, load in d.power_out_kw.items():
-                _track(p_next, p_first_untouched, i, a)
+                if i not in p_first_untouched:  # _track, inlined: the hot loop
+                    if p_next[i] == a:
+                        p_next[i] = a + 1
+                    else:
+                        p_first_untouched[i] = p_next[i]
                 if load > 0.0:
-                    p_rec.add(i, load / p_cap[i], a, scenario)
+                    p_add(i, load / p_cap[i], a, scenario)
             for j, load in d.cooling_heat_kw.items():
-                _track(c_next, c_first_untouched, j, a)
+                if j not in c_first_untouched:
+                    if c_next[j] == a:
+                        c_next[j] = a + 1
+                    else:
+                        c_first_untouched[j] = c_next[j]
                 if c_cap[j] is not None and load > 0.0:
-                    c_rec.add(j, load / c_cap[j], a, scenario)
+                    c_add(j, load / c_cap[j], a, scenario)
         if pairs_needed:
             n_p = len(net.power_ids)
             footprints.append((d.footprint, frozenset(d.power_out_kw).union(

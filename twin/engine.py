@@ -19,8 +19,8 @@ re-evaluation up to floating-point rounding (a test proves it on random layouts)
 """
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
+from heapq import heapify, heappop, heappush
 
 from twin.flow import FlowResult, Network, evaluate, shares, unit_draw_kw
 
@@ -63,6 +63,10 @@ class Engine:
 
     def __init__(self, net: Network, normal: FlowResult | None = None):
         self.net = net
+        self._share_memo: dict[tuple, tuple] = {}
+        self._heat_memo: dict[tuple, tuple] = {}
+        self._load_memo: dict[tuple, tuple] = {}
+        self._change_memo: dict[tuple, tuple] = {}
         self.normal = normal if normal is not None else evaluate(net)
         n_p, n_c, n_r = len(net.power_ids), len(net.cooling_ids), len(net.rack_ids)
         self.p_pos = [0] * n_p
@@ -89,6 +93,10 @@ class Engine:
                 self.class_rep.append(k)
                 self.class_members.append([])
             self.class_members[c].append(k)
+        self.class_spec = [RackSpec(net.rack_it_kw[k], net.rack_liquid_kw[k], net.rack_air_kw[k],
+                                    net.rack_flow_lpm_per_kw[k], net.rack_feeds[k],
+                                    net.rack_min_feeds[k], net.rack_liquid_units[k],
+                                    net.rack_air_units[k]) for k in self.class_rep]
         self.p_racks = [[] for _ in range(n_p)]
         for c, k in enumerate(self.class_rep):
             for p in set(net.rack_feeds[k]):
@@ -112,8 +120,8 @@ class Engine:
         base_c_eff = set(j for j, v in enumerate(self.normal.cooling_effective) if v)
         self.base_p_dead = set(range(n_p)) - base_p_live
         self.base_c_dead = set(range(n_c)) - base_c_eff
-        self.rack_base = [self._rack(k, self.base_p_dead, self.base_c_dead)
-                          for k in self.class_rep]
+        self.rack_base = [self.split(spec, self.base_p_dead, self.base_c_dead)
+                          for spec in self.class_spec]
         self.unit_base = [self._unit(j, self.normal.cooling_heat_kw[j], self.base_p_dead,
                                      self.base_c_dead) for j in range(n_c)]
         self.power_base = [self._route(i, self.normal.power_out_kw[i], self.base_p_dead)
@@ -135,52 +143,92 @@ class Engine:
         return 1.0 if net.power_is_source[i] else net.power_efficiency[i]
 
     # -- local rules, shared by the base and every scenario --------------------------
-    def _rack(self, k: int, dead_p, dead_c):
-        """A rack's state and contribution: (up, lost, [(feed, kW)], [(unit, kW, L/min)])."""
-        net = self.net
-        return self.split(RackSpec(net.rack_it_kw[k], net.rack_liquid_kw[k], net.rack_air_kw[k],
-                                   net.rack_flow_lpm_per_kw[k], net.rack_feeds[k],
-                                   net.rack_min_feeds[k], net.rack_liquid_units[k],
-                                   net.rack_air_units[k]), dead_p, dead_c)
+    def _shares(self, targets: list[int]) -> tuple:
+        """``flow.shares`` over cooling capacity, memoised per tuple of targets."""
+        key = tuple(targets)
+        got = self._share_memo.get(key)
+        if got is None:
+            got = self._share_memo[key] = tuple(shares(targets, self.net.cooling_capacity_kw))
+        return got
 
-    def split(self, rack: "RackSpec", dead_p, dead_c):
+    def split(self, rack: RackSpec, dead_p, dead_c):
         """How a rack splits over live feeds and effective units (SPEC section 4).
 
         Returns (up, lost media, [(feed, kW)], [(unit, heat kW, L/min)]).
         """
-        feeds = [p for p in rack.feeds if p not in dead_p]
+        feeds = rack.feeds
+        if not dead_p.isdisjoint(feeds):
+            feeds = tuple(p for p in feeds if p not in dead_p)
         if not feeds or len(feeds) < rack.min_feeds:
             return False, (), (), ()
-        per_feed = rack.it_kw / len(feeds)
-        loads = tuple((p, per_feed) for p in feeds)
-        heats = []
-        lost = []
-        cap = self.net.cooling_capacity_kw
-        for medium, load, units in (("liquid", rack.liquid_kw, rack.liquid_units),
-                                    ("air", rack.air_kw, rack.air_units)):
-            if load <= 0.0:
-                continue
-            up = [u for u in units if u not in dead_c]
-            if not up:
-                lost.append(medium)
-                continue
-            fpk = rack.flow_lpm_per_kw if medium == "liquid" else 0.0
-            for u, w in shares(up, cap):
-                heats.append((u, load * w, load * w * fpk))
-        return True, tuple(lost), loads, tuple(heats)
+        key = (rack.it_kw, tuple(feeds))
+        loads = self._load_memo.get(key)
+        if loads is None:
+            per_feed = rack.it_kw / len(feeds)
+            loads = self._load_memo[key] = tuple((p, per_feed) for p in feeds)
+        liquid = air = ()
+        if rack.liquid_kw > 0.0:
+            liquid = rack.liquid_units
+            if not dead_c.isdisjoint(liquid):
+                liquid = tuple(u for u in liquid if u not in dead_c)
+        if rack.air_kw > 0.0:
+            air = rack.air_units
+            if not dead_c.isdisjoint(air):
+                air = tuple(u for u in air if u not in dead_c)
+        key = (rack.liquid_kw, rack.air_kw, rack.flow_lpm_per_kw, tuple(liquid), tuple(air))
+        got = self._heat_memo.get(key)
+        if got is None:
+            heats = []
+            lost = []
+            for medium, load, up in (("liquid", rack.liquid_kw, liquid),
+                                     ("air", rack.air_kw, air)):
+                if load <= 0.0:
+                    continue
+                if not up:
+                    lost.append(medium)
+                    continue
+                fpk = rack.flow_lpm_per_kw if medium == "liquid" else 0.0
+                for u, w in self._shares(up):
+                    heats.append((u, load * w, load * w * fpk))
+            got = self._heat_memo[key] = (tuple(lost), tuple(heats))
+        return True, got[0], loads, got[1]
+
+    def _heat_change(self, before: tuple, after: tuple) -> tuple:
+        """Per unit, (heat kW, L/min) of ``after`` minus ``before``, one rack's split.
+
+        Both come from the memo of :meth:`split`, so they live as long as the engine and
+        their ids are a sound key.
+        """
+        key = (id(before), id(after))
+        got = self._change_memo.get(key)
+        if got is None:
+            change: dict[int, list] = {}
+            for u, kw, lpm in before:
+                c = change.setdefault(u, [0.0, 0.0])
+                c[0] -= kw
+                c[1] -= lpm
+            for u, kw, lpm in after:
+                c = change.setdefault(u, [0.0, 0.0])
+                c[0] += kw
+                c[1] += lpm
+            got = self._change_memo[key] = tuple((u, kw, lpm) for u, (kw, lpm) in change.items())
+        return got
 
     def _unit(self, j: int, q: float, dead_p, dead_c):
         """A unit's draw, its pass-on [(target, kW)] and its draw per live feed [(feed, kW)]."""
         net = self.net
         if j in dead_c:
             return 0.0, (), (), 0.0
-        cap = net.cooling_capacity_kw
         d = unit_draw_kw(net, j, q)
-        to = [t for t in net.cooling_to[j] if t not in dead_c]
-        passes = tuple((t, (q + d) * w) for t, w in shares(to, cap)) if to else ()
+        to = net.cooling_to[j]
+        if not dead_c.isdisjoint(to):
+            to = [t for t in to if t not in dead_c]
+        passes = tuple((t, (q + d) * w) for t, w in self._shares(to)) if to else ()
         feeds_draw, unfed = (), 0.0
         if d:
-            feeds = [p for p in net.cooling_feeds[j] if p not in dead_p]
+            feeds = net.cooling_feeds[j]
+            if not dead_p.isdisjoint(feeds):
+                feeds = [p for p in feeds if p not in dead_p]
             if feeds:
                 feeds_draw = tuple((p, d / len(feeds)) for p in feeds)
             else:
@@ -225,21 +273,21 @@ class Engine:
         while stack:
             i = stack.pop()
             for c in self.p_children[i]:
-                if c not in dead_p and all(s in dead_p for s in net.power_sources[c]):
+                if c not in dead_p and dead_p.issuperset(net.power_sources[c]):
                     dead_p.add(c)
                     newly_p.append(c)
                     stack.append(c)
         # 1b. cooling units lose effectiveness: all feeds dead, or all targets ineffective
         for i in newly_p:
             for j in self.p_units[i]:
-                if j not in dead_c and all(p in dead_p for p in net.cooling_feeds[j]):
+                if j not in dead_c and dead_p.issuperset(net.cooling_feeds[j]):
                     dead_c.add(j)
                     newly_c.append(j)
         stack = list(newly_c)
         while stack:
             t = stack.pop()
             for j in self.c_upstream[t]:
-                if j not in dead_c and all(x in dead_c for x in net.cooling_to[j]):
+                if j not in dead_c and dead_c.issuperset(net.cooling_to[j]):
                     dead_c.add(j)
                     newly_c.append(j)
                     stack.append(j)
@@ -263,8 +311,10 @@ class Engine:
         d_heat: dict[int, float] = {}
         d_flow: dict[int, float] = {}
         racks = {}
+        split, class_spec = self.split, self.class_spec
+        changes: dict[int, list] = {}  # id of a memoised heat change -> [change, racks]
         for c in touched_racks:
-            up, lost, loads, heats = self._rack(self.class_rep[c], dead_p, dead_c)
+            up, lost, loads, heats = split(class_spec[c], dead_p, dead_c)
             base_up, base_lost, base_loads, base_heats = self.rack_base[c]
             members = self.class_members[c]
             if up != base_up or lost != base_lost:
@@ -276,40 +326,37 @@ class Engine:
                     d_demand[p] = d_demand.get(p, 0.0) - kw * n
                 for p, kw in loads:
                     d_demand[p] = d_demand.get(p, 0.0) + kw * n
-            if heats != base_heats:
-                for u, kw, lpm in base_heats:
-                    d_heat[u] = d_heat.get(u, 0.0) - kw * n
-                    d_flow[u] = d_flow.get(u, 0.0) - lpm * n
-                for u, kw, lpm in heats:
-                    d_heat[u] = d_heat.get(u, 0.0) + kw * n
-                    d_flow[u] = d_flow.get(u, 0.0) + lpm * n
+            if heats is not base_heats:
+                # classes of one hall share units: add each distinct change once, times
+                # the racks of every class that makes it
+                change = self._heat_change(base_heats, heats)
+                entry = changes.get(id(change))
+                if entry is None:
+                    changes[id(change)] = [change, n]
+                else:
+                    entry[1] += n
+        for change, n in changes.values():
+            for u, kw, lpm in change:
+                d_heat[u] = d_heat.get(u, 0.0) + kw * n
+                d_flow[u] = d_flow.get(u, 0.0) + lpm * n
 
         # 3. heat down the heat graph, sources of heat first
         c_pos = self.c_pos
-        heap = []
-        queued = set()
-
-        def push_c(j):
-            if j not in queued:
-                queued.add(j)
-                heapq.heappush(heap, (c_pos[j], j))
-
         rerouted_c = set(newly_c)
         for j in newly_c:
             rerouted_c.update(self.c_upstream[j])
         for i in newly_p:
             rerouted_c.update(self.p_units[i])
-        for j in d_heat:
-            push_c(j)
-        for j in rerouted_c:
-            push_c(j)
+        queued = rerouted_c.union(d_heat)
+        heap = [(c_pos[j], j) for j in queued]
+        heapify(heap)
         new_heat, new_draw, new_flow = {}, {}, {}
         unfed = self.normal.unfed_cooling_kw
         base_heat = self.normal.cooling_heat_kw
         base_draw = self.normal.cooling_draw_kw
         unit_weights = self.unit_weights
         while heap:
-            _, j = heapq.heappop(heap)
+            _, j = heappop(heap)
             q = 0.0 if j in dead_c else base_heat[j] + d_heat.get(j, 0.0)
             new_heat[j] = q
             if j in d_flow:
@@ -324,7 +371,9 @@ class Engine:
                 if dq:
                     for t, w in to_w:
                         d_heat[t] = d_heat.get(t, 0.0) + dq * w
-                        push_c(t)
+                        if t not in queued:
+                            queued.add(t)
+                            heappush(heap, (c_pos[t], t))
                 if dd:
                     if unfed_j:
                         unfed += dd
@@ -337,10 +386,14 @@ class Engine:
             unfed += unfed_j - bunfed
             for t, kw in bpasses:
                 d_heat[t] = d_heat.get(t, 0.0) - kw
-                push_c(t)
+                if t not in queued:
+                    queued.add(t)
+                    heappush(heap, (c_pos[t], t))
             for t, kw in passes:
                 d_heat[t] = d_heat.get(t, 0.0) + kw
-                push_c(t)
+                if t not in queued:
+                    queued.add(t)
+                    heappush(heap, (c_pos[t], t))
             for p, kw in bfeeds:
                 d_demand[p] = d_demand.get(p, 0.0) - kw
             for p, kw in feeds_draw:
@@ -348,27 +401,18 @@ class Engine:
 
         # 4. power up the power graph, consumers first
         p_pos = self.p_pos
-        heap = []
-        queued = set()
-
-        def push_p(i):
-            if i not in queued:
-                queued.add(i)
-                heapq.heappush(heap, (-p_pos[i], i))
-
         rerouted_p = set(newly_p)
         for i in newly_p:
             rerouted_p.update(self.p_children[i])
-        for i in d_demand:
-            push_p(i)
-        for i in rerouted_p:
-            push_p(i)
+        queued = rerouted_p.union(d_demand)
+        heap = [(-p_pos[i], i) for i in queued]
+        heapify(heap)
         new_out, new_in = {}, {}
         base_out, base_in = self.normal.power_out_kw, self.normal.power_in_kw
         efficiency, is_source = net.power_efficiency, net.power_is_source
         route_weights = self.route_weights
         while heap:
-            _, i = heapq.heappop(heap)
+            _, i = heappop(heap)
             if i not in rerouted_p:
                 # same live sources: the change in input goes by the normal split
                 out = base_out[i] + d_demand.get(i, 0.0)
@@ -379,7 +423,9 @@ class Engine:
                 if dv:
                     for src, w in route_weights[i]:
                         d_demand[src] = d_demand.get(src, 0.0) + dv * w
-                        push_p(src)
+                        if src not in queued:
+                            queued.add(src)
+                            heappush(heap, (-p_pos[src], src))
                 continue
             out = 0.0 if i in dead_p else base_out[i] + d_demand.get(i, 0.0)
             new_out[i] = out
@@ -387,10 +433,14 @@ class Engine:
             new_in[i] = inp
             for src, kw in self.power_base[i][1]:
                 d_demand[src] = d_demand.get(src, 0.0) - kw
-                push_p(src)
+                if src not in queued:
+                    queued.add(src)
+                    heappush(heap, (-p_pos[src], src))
             for src, kw in routes:
                 d_demand[src] = d_demand.get(src, 0.0) + kw
-                push_p(src)
+                if src not in queued:
+                    queued.add(src)
+                    heappush(heap, (-p_pos[src], src))
 
         fp = frozenset()
         if footprint:
@@ -398,12 +448,16 @@ class Engine:
             n_pc = n_p + len(net.cooling_ids)
             fp = frozenset([*rerouted_p, *(n_p + j for j in rerouted_c),
                             *(n_pc + c for c in touched_racks)])
-        order = self.order
-        return Delta(tuple(sorted(set(failed), key=lambda x: order.get(x, len(order)))),
+        if len(failed) == 1:
+            failed = tuple(failed)
+        else:
+            order = self.order
+            failed = tuple(sorted(set(failed), key=lambda x: order.get(x, len(order))))
+        return Delta(failed,
                      dead_p, dead_c, new_out, new_in, new_heat, new_draw, new_flow, racks, unfed,
                      fp)
 
-    def increment(self, failed, rack: "RackSpec"):
+    def increment(self, failed, rack: RackSpec):
         """Extra loads that one more rack causes under the failure set ``failed``.
 
         The rack splits over the scenario's live feeds and effective units; its load is
@@ -434,12 +488,12 @@ class Engine:
         d_heat = dict(heat)
         d_demand = dict(demand)
         heap = [(self.c_pos[j], j) for j in d_heat]
-        heapq.heapify(heap)
+        heapify(heap)
         queued = set(d_heat)
         out_c = {}
         cap = net.cooling_capacity_kw
         while heap:
-            _, j = heapq.heappop(heap)
+            _, j = heappop(heap)
             if j in dead_c:
                 continue
             dq = d_heat[j]
@@ -456,15 +510,15 @@ class Engine:
                 d_heat[t] = d_heat.get(t, 0.0) + (dq + dd) * w
                 if t not in queued:
                     queued.add(t)
-                    heapq.heappush(heap, (self.c_pos[t], t))
+                    heappush(heap, (self.c_pos[t], t))
             for p, w in feed_w:
                 d_demand[p] = d_demand.get(p, 0.0) + dd * w
         heap = [(-self.p_pos[i], i) for i in d_demand]
-        heapq.heapify(heap)
+        heapify(heap)
         queued = set(d_demand)
         out_p = {}
         while heap:
-            _, i = heapq.heappop(heap)
+            _, i = heappop(heap)
             if i in dead_p:
                 continue
             dv = d_demand[i]
@@ -478,7 +532,7 @@ class Engine:
                 d_demand[src] = d_demand.get(src, 0.0) + dv_in * w
                 if src not in queued:
                     queued.add(src)
-                    heapq.heappush(heap, (-self.p_pos[src], src))
+                    heappush(heap, (-self.p_pos[src], src))
         return up, lost, out_p, out_c, flow
 
     def result(self, failed) -> FlowResult:

@@ -238,7 +238,14 @@ class Layout:
     racks: tuple[Rack, ...] = ()
     #: Location of each id's key and of each (id, field) key, for findings.
     locs: tuple[tuple[str, Loc], ...] = ()
+    #: ``locs`` as a dict, built on the first lookup (a 1 GW layout has 10^5 keys).
+    _loc_index: dict | None = field(default=None, init=False, repr=False, compare=False,
+                                    hash=False)
 
     def loc_of(self, key: str) -> Loc | None:
         """Location of an id (``"ups-a"``) or a field (``"ups-a.capacity_kw"``)."""
-        return dict(self.locs).get(key)
+        index = self._loc_index
+        if index is None:
+            index = dict(self.locs)
+            object.__setattr__(self, "_loc_index", index)
+        return index.get(key)
