@@ -679,7 +679,17 @@ COMMANDS = {"validate": cmd_validate, "whatif": cmd_whatif, "expand": cmd_expand
             "schema": cmd_schema}
 
 
+def _never_fail_to_encode() -> None:
+    """Escape what the terminal's encoding cannot show (an id in any script, °C, m²)
+    instead of failing with a traceback on an ASCII or legacy code-page console."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _never_fail_to_encode()
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)

@@ -6,13 +6,25 @@ _KPI_UNITS = {"it_kw": "kW", "facility_kw": "kW", "cooling_kw": "kW", "losses_kw
               "energy_usd_per_mtok": "USD/Mtok"}
 
 
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other unprintable characters escaped (``\\n``).
+
+    An id may hold any character; escaping keeps one finding on one line, so a quoted
+    id with a newline in it can neither split a finding nor forge another one.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
 def finding_line(f) -> str:
     line = f"{f.file}:{f.line}:{f.column}: {f.severity} {f.code} {f.message}"
     if f.via:
         chain = "; ".join(f"{v.instance} (block {v.block}) instantiated at "
                           f"{v.file}:{v.line}:{v.column}" for v in f.via)
         line += f" [in {chain}]"
-    return line
+    return one_line(line)
 
 
 def validation(reports) -> tuple[str, str]:
