@@ -684,8 +684,8 @@ def _never_fail_to_encode() -> None:
     instead of failing with a traceback on an ASCII or legacy code-page console."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(errors="backslashreplace")
+        if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+            reconfigure(errors="backslashreplace")  # surrogateescape (C locale) stays
 
 
 def main(argv: list[str] | None = None) -> int:
