@@ -182,3 +182,32 @@ def test_an_id_with_a_line_break_stays_on_one_finding_line(tmp_path):
     assert len(lines) == 1
     assert LINE.match(lines[0])["code"] == "T002"
     assert r"utility a\nb.yaml:9:9: error L001 x feeds nothing" in lines[0]
+
+
+NOT_FAILABLE = """\
+twin: 1
+cooling:
+  crah: {kind: crah, capacity_kw: 100, power: c, failable: false}
+power:
+  grid: {kind: utility, capacity_kw: 100, failable: false}
+  a: {kind: pdu, capacity_kw: 100, from: grid, failable: false}
+  b: {kind: pdu, capacity_kw: 100, from: grid}
+  c: {kind: pdu, capacity_kw: 100, from: grid, failable: false}
+racks:
+  r: {it_kw: 10, power: [a, b, c], cooling: crah}
+"""
+
+
+def test_whatif_lists_the_failed_ids_in_file_order_failable_or_not(tmp_path):
+    # crah is written first, then a, b, c; a, c and crah are failable: false. The order
+    # used to put failable ids first and the others in set order, which changed with
+    # the interpreter's string hashing from one run to the next.
+    layout = tmp_path / "nf.yaml"
+    layout.write_text(NOT_FAILABLE)
+    for seed in ("1", "2", "3", "4"):
+        proc = subprocess.run([sys.executable, "-m", "twin", "whatif", str(layout), "--fail",
+                               "c,b,a,crah", "--format", "json"], capture_output=True, text=True,
+                              cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed})
+        result = json.loads(proc.stdout)
+        assert result["failed"] == ["crah", "a", "b", "c"], seed
+        assert result["racks_down"] == ["r"]
