@@ -680,12 +680,15 @@ COMMANDS = {"validate": cmd_validate, "whatif": cmd_whatif, "expand": cmd_expand
 
 
 def _never_fail_to_encode() -> None:
-    """Escape what the terminal's encoding cannot show (an id in any script, °C, m²)
-    instead of failing with a traceback on an ASCII or legacy code-page console."""
+    """Write backslash escapes for what the console cannot encode, never a traceback.
+
+    An ASCII or legacy code-page console cannot show every id, nor °C or m²; a stream
+    that already escapes (surrogateescape in the C locale) is left as it is.
+    """
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None and getattr(stream, "errors", None) == "strict":
-            reconfigure(errors="backslashreplace")  # surrogateescape (C locale) stays
+            reconfigure(errors="backslashreplace")
 
 
 def main(argv: list[str] | None = None) -> int:

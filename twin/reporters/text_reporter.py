@@ -42,7 +42,7 @@ def validation(reports) -> tuple[str, str]:
         line = f"{r.file}: {errors} error(s), {warnings} warning(s)"
         if r.kpis is not None:
             line += f", {r.scenarios} failure scenario(s) evaluated; " + kpi_brief(r.kpis)
-        summary.append(line)
+        summary.append(one_line(line))
     return _lines(out), _lines(summary)
 
 
