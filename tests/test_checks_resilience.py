@@ -190,6 +190,30 @@ def test_r002_not_reported_when_policy_contingency_is_0(lint):
     assert lint(layout) == []
 
 
+
+def test_r002_normal_load_over_the_failover_limit_counts_under_a_set_that_leaves_it(report):
+    # r splits 95 kW over a and b; whichever fails, the other carries 95 kW of 200. grid
+    # and ups (not failable) carry 95 kW of 100 kW = 95 % under every set: within their
+    # 100 % normal limit, over the 90 % failover limit. So does crah (95 kW of heat of
+    # 100). Each is reported once, with the first set, a.
+    r = report("""\
+        twin: 1
+        policy: {failover_utilization: 0.9}
+        power:
+          grid: {kind: utility, capacity_kw: 100, failable: false}
+          ups: {kind: ups, capacity_kw: 100, efficiency: 1, from: grid, failable: false}
+          a: {kind: pdu, capacity_kw: 200, from: ups}
+          b: {kind: pdu, capacity_kw: 200, from: ups}
+        racks:
+          r: {it_kw: 95, power: [a, b], cooling: crah}
+        cooling:
+          crah: {kind: crah, capacity_kw: 100, failable: false}
+    """)
+    assert rows(r) == [("R002", 4, 3, "grid", ("a",), ()), ("R002", 5, 3, "ups", ("a",), ()),
+                       ("R004", 11, 3, "crah", ("a",), ())]
+    assert [f.data for f in r.findings][0] == (("utilization", 0.95),)
+
+
 # --- R003: rack without an effective unit -----------------------------------------------
 
 COOLING_CASCADE = """\
@@ -247,6 +271,23 @@ def test_r003_only_air_unit_fails(report):
     """)
     assert rows(r) == [("R003", 7, 3, "crah", ("crah",), ("r1",))]
 
+
+
+def test_r003_minimality_is_per_rack_a_rack_without_air_in_normal_operation(report):
+    # r1 has no air unit at all (C004): it is without cooling under the empty set, so its
+    # only CDU failing is not a new R003 for it; r2, fully served, is reported.
+    r = report("""\
+        twin: 1
+        power:
+          grid: {kind: utility, capacity_kw: 1000, failable: false}
+        cooling:
+          cdu: {kind: cdu, capacity_kw: 100}
+          crah: {kind: crah, capacity_kw: 100, failable: false}
+        racks:
+          r1: {it_kw: 50, liquid_fraction: 0.8, power: grid, cooling: cdu}
+          r2: {it_kw: 50, liquid_fraction: 0.8, power: grid, cooling: [cdu, crah]}
+    """)
+    assert rows(r) == [("C004", 8, 3, "r1", (), ()), ("R003", 5, 3, "cdu", ("cdu",), ("r2",))]
 
 def test_r003_not_reported_for_a_rack_with_contingency_0(lint):
     layout = COOLING_CASCADE.replace("cooling: [crah-1, crah-2]}",

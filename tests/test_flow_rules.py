@@ -257,3 +257,43 @@ def test_failed_component_takes_its_subtree_down():
     assert p.result.power_live == [True, False, False, False]
     assert not p.up("r1")
     assert p.out("grid") == 0.0
+
+
+def test_spec_worked_example_every_hand_figure_and_kpi():
+    """SPEC section 11, normal operation, figure by figure."""
+    from pathlib import Path
+    text = (Path(__file__).parent / "layouts" / "spec-worked-example.yaml").read_text()
+    p = run(text)
+    # each rack splits 100 kW equally over pdu-a and pdu-b: 100 kW each
+    assert (p.out("pdu-a"), p.out("pdu-b")) == (pytest.approx(100.0), pytest.approx(100.0))
+    # ups delivers 200 kW and draws 200 / 0.95 = 210.526 kW
+    assert p.out("ups") == pytest.approx(200.0)
+    assert p.inp("ups") == pytest.approx(210.526, abs=1e-3)
+    # 160 kW of liquid heat shared 300 : 100 -> 120 and 40; 40 kW of air heat on crah
+    assert (p.out("cdu-1"), p.out("cdu-2"), p.out("crah")) == (
+        pytest.approx(120.0), pytest.approx(40.0), pytest.approx(40.0))
+    # draws 6 x 120/300, 2 x 40/100, 5 x 40/100
+    assert (p.draw("cdu-1"), p.draw("cdu-2"), p.draw("crah")) == (
+        pytest.approx(2.4), pytest.approx(0.8), pytest.approx(2.0))
+    # fw receives 120 + 2.4 + 40 + 0.8 + 40 + 2.0 = 205.2 and passes it to dry
+    assert p.out("fw") == pytest.approx(205.2)
+    assert p.out("dry") == pytest.approx(205.2)
+    assert p.draw("dry") == pytest.approx(10 * 205.2 / 500)  # 4.104
+    assert p.out("mech") == pytest.approx(2.4 + 0.8 + 2.0 + 4.104)  # 9.304
+    # ats delivers 210.526 + 9.304 = 219.830, all from tx; tx draws 219.830 / 0.98
+    assert p.out("ats") == pytest.approx(219.830, abs=1e-3)
+    assert p.out("tx") == pytest.approx(219.830, abs=1e-3)
+    assert p.inp("tx") == pytest.approx(224.317, abs=1e-3)
+    assert p.out("grid") == pytest.approx(224.317, abs=1e-3)
+    assert p.out("gen") == 0.0
+    k = p.kpis()
+    assert k["it_kw"] == pytest.approx(200.0)
+    assert k["facility_kw"] == pytest.approx(224.317, abs=1e-3)
+    assert k["pue"] == pytest.approx(1.1216, abs=1e-4)
+    assert k["cooling_kw"] == pytest.approx(9.304)
+    # 10.526 in the ups + 4.487 in the transformer
+    assert k["losses_kw"] == pytest.approx(15.013, abs=1e-3)
+    assert k["tokens_per_s"] == pytest.approx(100_000)
+    assert k["tokens_per_s_per_mw"] == pytest.approx(445_798, abs=1)
+    # 0.224317 MW x 100 USD/MWh / 3600 s/h per 0.1 Mtok/s
+    assert k["energy_usd_per_mtok"] == pytest.approx(0.0623, abs=1e-4)

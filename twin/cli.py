@@ -679,7 +679,20 @@ COMMANDS = {"validate": cmd_validate, "whatif": cmd_whatif, "expand": cmd_expand
             "schema": cmd_schema}
 
 
+def _never_fail_to_encode() -> None:
+    """Write backslash escapes for what the console cannot encode, never a traceback.
+
+    An ASCII or legacy code-page console cannot show every id, nor °C or m²; a stream
+    that already escapes (surrogateescape in the C locale) is left as it is.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _never_fail_to_encode()
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)

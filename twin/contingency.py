@@ -214,7 +214,9 @@ def _incremental(net, normal, policy_k, k, rack_k, total, progress) -> SweepResu
         count += 1
         if progress is not None and count % 2000 == 0:
             progress(count, total)
-    sets = list(failure_sets(net, policy_k)) if policy_k else []
+    # only single sets are ever indexed here (index < n1); listing every pair as well
+    # took O(n²) memory: 56 million tuples, some 4 GB, for the 1 GW campus under N-2
+    sets = [(x,) for x in failable] if policy_k else []
     p_extra = _untouched(base_p, p_cap, p_next, p_first_untouched, min(n1, len(sets)), sets)
     c_extra = _untouched(base_c, c_cap, c_next, c_first_untouched, min(n1, len(sets)), sets)
     p_worst, c_worst = p_rec.worst(p_extra), c_rec.worst(c_extra)

@@ -186,6 +186,19 @@ def unit_draw_kw(net: "Network", j: int, q: float) -> float:
     return 0.0
 
 
+def in_file_order(net: Network, ids) -> tuple[str, ...]:
+    """Component ids in the order they are written in the file (SPEC section 8).
+
+    Failable or not: a what-if may fail a ``failable: false`` component, and its place
+    must not depend on the order of a set.
+    """
+    def key(ident):
+        sort, i = net.index.get(ident, ("", -1))
+        comps = {"power": net.layout.power, "cooling": net.layout.cooling}.get(sort)
+        return (order_key(comps[i].loc) if comps is not None else (float("inf"),), ident)
+    return tuple(sorted(ids, key=key))
+
+
 def evaluate(net: Network, failed=()) -> FlowResult:
     """Evaluate one scenario: ``failed`` is an iterable of component ids (order ignored)."""
     failed_set = set(failed)
@@ -278,9 +291,8 @@ def evaluate(net: Network, failed=()) -> FlowResult:
         else:
             out[srcs[0]] += inp[i]
 
-    order = {x: n for n, x in enumerate(net.failable)}
     return FlowResult(
-        failed=tuple(sorted(failed_set, key=lambda x: order.get(x, len(order)))),
+        failed=in_file_order(net, failed_set),
         power_live=live, power_out_kw=out, power_in_kw=inp, cooling_effective=eff,
         cooling_heat_kw=heat, cooling_draw_kw=draw, cooling_flow_lpm=flow, rack_up=rack_up, rack_lost_media=lost,
         unfed_cooling_kw=unfed)

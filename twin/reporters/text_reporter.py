@@ -1,9 +1,26 @@
 """Text reporter: ``FILE:LINE:COL: SEVERITY CODE message`` lines, like compilers and linters."""
 from __future__ import annotations
 
+import unicodedata
+
+#: Character categories escaped in a finding line: controls and line/paragraph separators.
+_BREAKING = ("Cc", "Zl", "Zp")
+
 _KPI_UNITS = {"it_kw": "kW", "facility_kw": "kW", "cooling_kw": "kW", "losses_kw": "kW",
               "pue": "", "tokens_per_s": "tok/s", "tokens_per_s_per_mw": "tok/s/MW",
               "energy_usd_per_mtok": "USD/Mtok"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters and line separators escaped (``\\n``, ``\\u2028``).
+
+    An id may hold any character; escaping keeps one finding on one line, so a quoted
+    id with a newline in it can neither split a finding nor forge another one.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(c) in _BREAKING else c for c in text)
 
 
 def finding_line(f) -> str:
@@ -12,7 +29,7 @@ def finding_line(f) -> str:
         chain = "; ".join(f"{v.instance} (block {v.block}) instantiated at "
                           f"{v.file}:{v.line}:{v.column}" for v in f.via)
         line += f" [in {chain}]"
-    return line
+    return one_line(line)
 
 
 def validation(reports) -> tuple[str, str]:
@@ -25,7 +42,7 @@ def validation(reports) -> tuple[str, str]:
         line = f"{r.file}: {errors} error(s), {warnings} warning(s)"
         if r.kpis is not None:
             line += f", {r.scenarios} failure scenario(s) evaluated; " + kpi_brief(r.kpis)
-        summary.append(line)
+        summary.append(one_line(line))
     return _lines(out), _lines(summary)
 
 
