@@ -46,6 +46,9 @@ class Report:
     findings: tuple[Finding, ...]
     kpis: dict | None = None
     scenarios: int = 0
+    #: The evaluated snapshot (normal operation and the sweep) when the physics checks ran,
+    #: so report, export and diff ask their questions of it instead of sweeping again.
+    snapshot: Snapshot | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -185,7 +188,7 @@ def validate(layout, *, contingency: int | None = None,
     findings = _run(checks, ("topology", *_PHYSICS_FAMILIES), snap, model)
     return Report(model.file, tuple(sorted(findings, key=Finding.sort_key)),
                   {**kpis(snap.net, snap.normal), **typical_kpis(snap.net)},
-                  snap.sweep.scenarios)
+                  snap.sweep.scenarios, snap)
 
 
 def _run(checks: dict[str, Check], families, snap, model) -> list[Finding]:

@@ -6,6 +6,7 @@ missing file, bad option value).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -208,7 +209,9 @@ def cmd_validate(args) -> int:
         try:
             loaded = api.load(path, limits=limits)
             progress = None if args.no_progress else _progress_printer(path)
-            reports.append(api.validate(loaded, contingency=args.contingency, progress=progress))
+            report = api.validate(loaded, contingency=args.contingency, progress=progress)
+            # Only the findings are printed: let each layout's snapshot go before the next.
+            reports.append(dataclasses.replace(report, snapshot=None))
         except UsageError as exc:
             sys.stderr.write(f"twin: error: {exc}\n")
             usage = True
@@ -373,7 +376,7 @@ def cmd_report(args) -> int:
         if args.html:
             sys.stderr.write(f"twin: {args.html} not written: fix the problems above\n")
         return 1
-    snap = api.snapshot(loaded.layout)
+    snap = report.snapshot or api.snapshot(loaded.layout)
     result = headroom(snap)
     sys.stdout.write(reporter.headroom(result))
     if args.html:
@@ -651,7 +654,7 @@ def cmd_export(args) -> int:
     if args.usd:
         from twin.export.usd import export_usd
         from twin.report import component_headroom
-        snap = api.snapshot(layout)
+        snap = report.snapshot or api.snapshot(layout)
         roots = export_usd(args.usd, layout, findings=report.findings,
                            headroom=component_headroom(snap), kpis=report.kpis)
         written.append(f"{args.usd} ({len(roots)} package(s) and scene.usda)")

@@ -157,7 +157,7 @@ def _rows(loaded: api.Loaded, report: api.Report, contingency: int | None):
     """Component headroom rows by id, or ``None`` when the layout is not clean."""
     if loaded.layout is None or report.kpis is None:
         return None
-    snap = api.snapshot(loaded.layout, contingency=contingency)
+    snap = report.snapshot or api.snapshot(loaded.layout, contingency=contingency)
     return {c.id: c for c in component_headroom(snap)}, snap.policy_contingency
 
 
