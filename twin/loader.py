@@ -17,6 +17,9 @@ from twin.source import Problem, YEntry, YMap, YScalar, YSeq, is_number
 SUPPORTED_VERSIONS = (1,)
 _EXPONENT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+")
 _MISSING = object()
+#: Positions a row may have: real rows hold tens of racks; without a bound a row of
+#: ``1e308`` positions made ``twin report`` and ``twin capacity`` enumerate them all.
+MAX_ROW_POSITIONS = 10_000
 #: A rack's ``pos`` is read as any whole number: a position outside 1..POSITIONS of its
 #: row is an S003 finding (SPEC section 5), not a bad value.
 _RACK_FIELDS = {**schema.RACK_FIELDS,
@@ -85,7 +88,8 @@ class _Loader:
                 v = float(v)  # YAML 1.2 reads 1e3 as a number, YAML 1.1 as text
             if not isinstance(raw, YScalar) or not is_number(v):
                 shown = _scalar_text(raw)
-                why = "not a finite number" if isinstance(v, float) else "not a number"
+                why = ("not a finite number" if isinstance(v, (int, float)) and not isinstance(v, bool)
+                       else "not a number")
                 self.problem("L004", f"{label} is {shown!r}: {why}", entry, owner)
                 return _MISSING
             if spec.type == "int" and not (isinstance(v, int) or float(v).is_integer()):
@@ -414,7 +418,7 @@ class _Loader:
         rows: list[tuple[str, int]] = []
         if "rows" in body.entries:
             rows_node = self.mapping(body.entries["rows"], f"hall {ident!r}: rows", ident)
-            spec = schema.Field("int", 1)
+            spec = schema.Field("int", 1, MAX_ROW_POSITIONS)
             for row, _entry in (rows_node.entries.items() if rows_node else ()):
                 n = self.value(rows_node, row, spec, ident, f"hall {ident!r} row")
                 if n is not _MISSING and n is not None:

@@ -14,6 +14,8 @@ winning; a repeated key is reported (L005) instead of silently keeping the last.
 from __future__ import annotations
 
 import math
+import re
+import sys
 from dataclasses import dataclass
 
 import yaml
@@ -38,6 +40,7 @@ _SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, f"{_TAG}timestamp"}
 _RESOLVERS = Resolver.yaml_implicit_resolvers
 _constructor = yaml.constructor.SafeConstructor()
 _UNSET = object()
+_FLOAT_MAX = sys.float_info.max
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,16 +202,22 @@ def parse(data: bytes | str, limits: Limits = Limits()) -> tuple[YMap | None, li
         line = text[: text.index("\x00")].count("\n") + 1
         return None, [Problem("L001", "file contains a NUL character: not a YAML text file", line)]
     problems: list[Problem] = []
+    where = _LineMap(text) if _ODD_BREAK.search(text) else None
     try:
         root = _Builder(problems, limits).build(text)
     except _Refuse as exc:
-        return None, [Problem("L001", exc.message, exc.line, exc.column)]
+        return None, [_moved(Problem("L001", exc.message, exc.line, exc.column), where, text)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return None, [Problem("L001", f"not valid YAML: {exc.problem or exc.context}", line, col)]
+        return None, [_moved(Problem("L001", f"not valid YAML: {exc.problem or exc.context}",
+                                     line, col), where, text)]
     except yaml.YAMLError as exc:
         return None, [Problem("L001", f"not valid YAML: {exc}")]
+    if where is not None or not text.endswith("\n"):  # positions past the last line
+        problems[:] = [_moved(p, where, text) for p in problems]
+        if root is not None:
+            (where or _LineMap(text)).fix_tree(root)
     if root is None:
         return None, [Problem("L001", "file is empty: a layout is a YAML mapping with `twin: 1`")]
     if not isinstance(root, YMap):
@@ -216,6 +225,65 @@ def parse(data: bytes | str, limits: Limits = Limits()) -> tuple[YMap | None, li
         return None, [Problem("L001", f"a layout must be a YAML mapping (key: value), not a {what}",
                               root.line, root.column)]
     return root, problems
+
+
+#: Line breaks YAML counts but editors, ``grep -n`` and ``wc -l`` do not: a lone CR,
+#: NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR. Positions are reported in ``\n`` lines.
+_ODD_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+class _LineMap:
+    """Turns YAML's (line, column) into the ``\n``-line and column of the same character."""
+
+    def __init__(self, text: str):
+        self.text = text
+        starts, lines, line_start = [(0, 1, 0)], 1, 0  # (offset, real line, its offset)
+        for m in _YAML_BREAK.finditer(text):
+            if m.group().endswith("\n"):
+                lines, line_start = lines + 1, m.end()
+            starts.append((m.end(), lines, line_start))
+        self.starts = starts
+        self.last = text.count("\n") + 1
+        self.last_column = max(1, len(text) - (text.rfind("\n") + 1) + 1)
+
+    def __call__(self, line: int, column: int) -> tuple[int, int]:
+        if line - 1 >= len(self.starts):
+            offset, real, real_start = self.starts[-1]
+            return real, max(1, len(self.text) - real_start + 1)
+        offset, real, real_start = self.starts[max(line - 1, 0)]
+        return real, offset + column - real_start
+
+    def fix_tree(self, root) -> None:
+        seen, stack = set(), [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            line, column = self(node.line, node.column)
+            if line > self.last:
+                line, column = self.last, self.last_column
+            node.line, node.column = line, column
+            if isinstance(node, YMap):
+                stack.extend(node.entries.values())
+            elif isinstance(node, YSeq):
+                stack.extend(node.items)
+            elif isinstance(node, YEntry):
+                stack.append(node.value)
+
+
+def _moved(problem: Problem, where: _LineMap | None, text: str) -> Problem:
+    """The problem at its ``\n``-line and column, and never past the last line."""
+    line, column = (where(problem.line, problem.column) if where is not None
+                    else (problem.line, problem.column))
+    last = text.count("\n") + 1
+    if line > last:
+        line, column = last, max(1, len(text) - (text.rfind("\n") + 1) + 1)
+    if (line, column) == (problem.line, problem.column):
+        return problem
+    return Problem(problem.code, problem.message, line, column, problem.key, problem.file,
+                   problem.via)
 
 
 class _Frame:
@@ -363,6 +431,6 @@ def is_number(value: object) -> bool:
     """True for a finite int or float that is not a bool."""
     if isinstance(value, bool):
         return False
-    if isinstance(value, int):
-        return True
+    if isinstance(value, int):  # an integer too large for a float (1e400 written out) is not
+        return -_FLOAT_MAX <= value <= _FLOAT_MAX
     return isinstance(value, float) and math.isfinite(value)
