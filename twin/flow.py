@@ -61,6 +61,7 @@ class Network:
     rack_air_units: tuple[tuple[int, ...], ...]
     failable: tuple[str, ...]  # failable ids, power then cooling, file order
     index: dict  # id -> ("power"|"cooling"|"rack", i)
+    file_order: dict = None  # failable id -> its rank in file order (a scenario's order)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,10 +156,14 @@ def compile_network(layout: Layout) -> Network:
         rack_air_units=tuple(tuple(c_index[u] for u in r.cooling
                                    if layout.cooling[c_index[u]].kind in air)
                              for r in layout.racks),
-        failable=tuple(x.id for x in sorted(
-            [c for c in layout.power if c.failable] + [u for u in layout.cooling if u.failable],
-            key=lambda x: order_key(x.loc))),
+        # power components in file order, then cooling ones (docs/format.md, "Which sets"),
+        # wherever the file writes its cooling section
+        failable=tuple(x.id for group in (layout.power, layout.cooling) for x in sorted(
+            (x for x in group if x.failable), key=lambda x: order_key(x.loc))),
         index=index,
+        file_order={x.id: n for n, x in enumerate(sorted(
+            [c for c in layout.power if c.failable] + [u for u in layout.cooling if u.failable],
+            key=lambda x: order_key(x.loc)))},
     )
 
 
@@ -175,12 +180,13 @@ def shares(targets: list[int], capacity) -> list[tuple[int, float]]:
 def unit_draw_kw(net: "Network", j: int, q: float) -> float:
     """Electrical draw of cooling unit ``j`` at heat load ``q`` (kW).
 
-    ``power_kw × q / capacity_kw``; a chiller without ``power_kw`` draws ``q / cop``.
+    ``power_kw × q / capacity_kw``; a chiller without ``power_kw`` (or with 0) draws
+    ``q / cop``.
     """
     pk = net.cooling_power_kw[j]
-    if pk is not None:
+    if pk:  # above 0 (docs/format.md: a chiller with ``power_kw: 0`` also draws Q / cop)
         cap = net.cooling_capacity_kw[j]
-        return pk * q / cap if pk > 0.0 and cap else 0.0
+        return pk * q / cap if cap else 0.0
     if net.cooling_kind[j] == "chiller":
         return q / net.cooling_cop[j]
     return 0.0
@@ -278,7 +284,7 @@ def evaluate(net: Network, failed=()) -> FlowResult:
         else:
             out[srcs[0]] += inp[i]
 
-    order = {x: n for n, x in enumerate(net.failable)}
+    order = net.file_order
     return FlowResult(
         failed=tuple(sorted(failed_set, key=lambda x: order.get(x, len(order)))),
         power_live=live, power_out_kw=out, power_in_kw=inp, cooling_effective=eff,
