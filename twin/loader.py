@@ -12,7 +12,7 @@ from twin.model import (
     LIQUID_UNIT_KINDS, POWER_KINDS, RACK_FACING_KINDS, RACK_TYPE_FIELDS, SOURCE_KINDS,
     CoolingComponent, Hall, Layout, Loc, Policy, PowerComponent, Rack, RackType, Site,
 )
-from twin.source import Problem, YEntry, YMap, YScalar, YSeq, is_number
+from twin.source import MAX_ID_LENGTH, Problem, YEntry, YMap, YScalar, YSeq, is_number
 
 SUPPORTED_VERSIONS = (1,)
 _EXPONENT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+")
@@ -39,7 +39,9 @@ def _scalar_text(node) -> str:
 
 
 class _Loader:
-    def __init__(self, tree: YMap, file: str, problems: list[Problem]):
+    def __init__(self, tree: YMap, file: str, problems: list[Problem], *,
+                 max_id_length: int = MAX_ID_LENGTH):
+        self.max_id_length = max_id_length
         self.tree = tree
         self.file = file
         self.problems = problems
@@ -155,6 +157,12 @@ class _Loader:
 
     def register(self, entry: YEntry, sort: str) -> bool:
         ident = entry.key
+        if len(ident) > self.max_id_length:
+            shown = f"{ident[:40]}…"
+            self.problem("L004", f"{sort} id {shown!r} is {len(ident):,} characters long, over "
+                         f"the {self.max_id_length:,} limit: shorten it (or raise the limit with "
+                         "--max-id-length)", entry, shown)
+            return False
         if ident in self.sort_of:
             first = self.locs[ident]
             self.problem("L005", f"duplicate id {ident!r}: already used by a {self.sort_of[ident]} "
@@ -507,10 +515,14 @@ class _Loader:
                              f"takes {wanted[wants]}", node, owner)
 
 
-def load_tree(tree: YMap, file: str) -> tuple[Layout, list[Problem]]:
-    """Build the model from a parsed tree; returns the layout and the L problems found."""
+def load_tree(tree: YMap, file: str, *, max_id_length: int = MAX_ID_LENGTH
+              ) -> tuple[Layout, list[Problem]]:
+    """Build the model from a parsed tree; returns the layout and the L problems found.
+
+    An id longer than ``max_id_length`` characters is L004 (and the entry is skipped).
+    """
     problems: list[Problem] = []
-    layout = _Loader(tree, file, problems).load()
+    layout = _Loader(tree, file, problems, max_id_length=max_id_length).load()
     return layout, problems
 
 

@@ -32,6 +32,7 @@ from twin.errors import UsageError
 MAX_BYTES = 64 * 1024 * 1024
 MAX_NODES = 5_000_000
 MAX_DEPTH = 64
+MAX_ID_LENGTH = 256
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null"))
@@ -45,11 +46,12 @@ _FLOAT_MAX = sys.float_info.max
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Hard limits on what a layout file may be (bytes, expanded nodes, nesting depth)."""
+    """Hard limits on what a layout file may be (bytes, expanded nodes, nesting depth, id length)."""
 
     max_bytes: int = MAX_BYTES
     max_nodes: int = MAX_NODES
     max_depth: int = MAX_DEPTH
+    max_id_length: int = MAX_ID_LENGTH
 
 
 def resolve_tag(text: str, plain: bool) -> str:
@@ -174,7 +176,14 @@ class _Refuse(Exception):
 
 
 def read_bytes(path: str, limits: Limits) -> bytes | None:
-    """Read at most ``max_bytes + 1`` bytes; ``None`` when the file is larger than the limit."""
+    """Read at most ``max_bytes + 1`` bytes; ``None`` when the file is larger than the limit.
+
+    ``-`` reads standard input. A pipe, a FIFO or an endless stream is read the same way:
+    never more than the limit plus one byte.
+    """
+    if path == "-":
+        data = sys.stdin.buffer.read(limits.max_bytes + 1)
+        return None if len(data) > limits.max_bytes else data
     try:
         with open(path, "rb") as handle:
             data = handle.read(limits.max_bytes + 1)
