@@ -189,3 +189,14 @@ def test_a_limit_flag_must_be_positive(tmp_path, flag):
     path.write_text("twin: 1\n")
     code, _, err = _validate(path, flag, "0")
     assert code == 2 and f"{flag} must be a positive number" in err
+
+
+def test_repeated_keys_are_listed_up_to_100_then_summed_up():
+    import twin
+
+    text = "twin: 1\n" + "k: v\n" * 5000
+    loaded = twin.load_bytes(text, "t.yaml")
+    l005 = [f for f in loaded.findings if f.code == "L005"]
+    assert len(l005) == 101  # 100 one by one, then one that says there are more
+    assert "more than 100 duplicate keys" in l005[-1].message and l005[-1].line == 103
+    assert [f.line for f in l005[:3]] == [3, 4, 5]

@@ -33,6 +33,9 @@ MAX_BYTES = 64 * 1024 * 1024
 MAX_NODES = 5_000_000
 MAX_DEPTH = 64
 MAX_ID_LENGTH = 256
+#: Duplicate keys reported one by one; after that one L005 says there are more (a file
+#: of a million repeated keys would otherwise print a million findings).
+MAX_DUPLICATE_REPORTS = 100
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null"))
@@ -312,6 +315,7 @@ class _Builder:
         self.limits = limits
         self.anchors: dict[str, object] = {}
         self.open_anchors: set[str] = set()
+        self.duplicates = 0
 
     def build(self, text: str):
         stack: list[_Frame] = []
@@ -405,6 +409,13 @@ class _Builder:
         entries = frame.node.entries
         text = key.text
         if text in entries:
+            self.duplicates += 1
+            if self.duplicates > MAX_DUPLICATE_REPORTS:
+                if self.duplicates == MAX_DUPLICATE_REPORTS + 1:
+                    self.problems.append(Problem(
+                        "L005", f"more than {MAX_DUPLICATE_REPORTS} duplicate keys: the rest are "
+                        "not listed one by one", key.line, key.column, text))
+                return
             first = entries[text]
             self.problems.append(Problem(
                 "L005", f"duplicate key {text!r} (first at line {first.line}); YAML would "
