@@ -68,7 +68,8 @@ def main() -> int:
                 for _ in range(GIB // len(block) + 1):
                     out.write(block)
             size = os.path.getsize(path)
-            print(f"wrote a {size:,} byte file of repeated keys in {time.perf_counter() - t0:.1f} s")
+            took = time.perf_counter() - t0
+            print(f"wrote a {size:,} byte file of repeated keys in {took:.1f} s")
             code, out, seconds = run(path)
             print(f"1 GB regular file: exit {code} in {seconds:.2f} s\n  {out}")
     return 0

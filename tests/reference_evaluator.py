@@ -165,7 +165,7 @@ class Scenario:
         caps = [self.lay.cooling[u].get("capacity_kw") for u in units]
         if any(c is None for c in caps):
             return [(u, 1 / len(units)) for u in units]
-        return [(u, c / sum(caps)) for u, c in zip(units, caps)]
+        return [(u, c / sum(caps)) for u, c in zip(units, caps, strict=True)]
 
     def live(self, p):
         if p not in self._live:

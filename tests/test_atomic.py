@@ -15,12 +15,11 @@ import textwrap
 import time
 from pathlib import Path
 
+import mutations
 import pytest
 
 from twin.atomic import write_atomic
 from twin.errors import UsageError
-
-import mutations
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD = "the old file, complete\n" * 100

@@ -14,12 +14,11 @@ import os
 import random
 
 import pytest
+import reference_evaluator as ref
 import yaml
+from randomlayouts import random_layout
 
 import twin
-
-import reference_evaluator as ref
-from randomlayouts import random_layout
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REGRESS = sorted(glob.glob(os.path.join(HERE, "layouts", "regress", "diff-*.yaml")))
@@ -55,7 +54,7 @@ def extended_layout(seed: int, *, contingency: int | None = None) -> str:
             u["power_kw"] = 0
     rows = {"a": rng.choice([2, 4, 6])}
     with_space = rng.random() < 0.5
-    for n, r in enumerate(racks.values()):
+    for r in racks.values():
         if rng.random() < 0.4:
             r["tokens_per_s"] = rng.choice([1000, 50000])
         if rng.random() < 0.3:

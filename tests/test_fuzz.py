@@ -12,13 +12,12 @@ import signal
 import subprocess
 import sys
 
+import mutations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import twin
-
-import mutations
 
 FILES = mutations.seed_files()
 CI_EXAMPLES = 2000

@@ -13,11 +13,10 @@ import sys
 import threading
 from pathlib import Path
 
+import mutations
 import pytest
 
 from twin.source import MAX_BYTES, MAX_DEPTH, MAX_ID_LENGTH, MAX_NODES, Limits
-
-import mutations
 
 ROOT = Path(__file__).resolve().parent.parent
 LINE = b"k: v\n"

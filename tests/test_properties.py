@@ -22,17 +22,16 @@ import copy
 import math
 import random
 
+import mutations
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from randomlayouts import random_layout
 
 import twin
 from twin.emit import emit
 from twin.flow import compile_network, evaluate
 from twin.kpis import kpis
-
-import mutations
-from randomlayouts import random_layout
 
 SETTINGS = settings(max_examples=60, derandomize=True, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
