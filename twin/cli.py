@@ -19,8 +19,16 @@ from twin.findings import Finding
 from twin.loader import did_you_mean
 from twin.reporters import REPORTERS
 from twin.reporters.text_reporter import finding_line
-from twin.source import (MAX_BYTES, MAX_DEPTH, MAX_ID_LENGTH, MAX_NODES, Limits, Problem, parse,
-                         read_bytes)
+from twin.source import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_ID_LENGTH,
+    MAX_NODES,
+    Limits,
+    Problem,
+    parse,
+    read_bytes,
+)
 
 EXAMPLES = """\
 examples:

@@ -90,8 +90,8 @@ class _Loader:
                 v = float(v)  # YAML 1.2 reads 1e3 as a number, YAML 1.1 as text
             if not isinstance(raw, YScalar) or not is_number(v):
                 shown = _scalar_text(raw)
-                why = ("not a finite number" if isinstance(v, (int, float)) and not isinstance(v, bool)
-                       else "not a number")
+                finite = isinstance(v, (int, float)) and not isinstance(v, bool)
+                why = "not a finite number" if finite else "not a number"
                 self.problem("L004", f"{label} is {shown!r}: {why}", entry, owner)
                 return _MISSING
             if spec.type == "int" and not (isinstance(v, int) or float(v).is_integer()):
