@@ -54,6 +54,8 @@ def test_exponent_numbers_are_numbers_in_number_fields():
     assert loaded.layout.power[0].capacity_kw == 1000.0
 
 
+# SPEC section 3: the draw is `power_kw × Q / capacity_kw` when `power_kw` is given, so a
+# chiller written with `power_kw: 0` draws nothing; only one without it draws Q / cop.
 @pytest.mark.parametrize("power_kw, draw", [("", 25.0), (", power_kw: 0", 0.0),
                                              (", power_kw: 10", 5.0)])
 def test_chiller_draws_q_over_cop_only_without_power_kw(power_kw, draw):

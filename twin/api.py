@@ -129,7 +129,7 @@ def load_bytes(data: bytes | str, file: str = "<layout>", *, limits: Limits = Li
     layout = None
     if tree is not None:
         tree, expanded = expand(tree, file, limits, size=len(data))
-        layout, more = load_tree(tree, file)
+        layout, more = load_tree(tree, file, max_id_length=limits.max_id_length)
         problems = [*problems, *expanded, *more]
     findings = [_problem_finding(checks[p.code], p.file or file, p.message, p.line, p.column,
                                  p.key, p.via) for p in problems]

@@ -9,9 +9,9 @@ import argparse
 import dataclasses
 import os
 import sys
-import tempfile
 
 from twin import api, blocks
+from twin.atomic import write_atomic
 from twin.catalog import builtin_rack_types
 from twin.checks import registry
 from twin.emit import emit
@@ -20,7 +20,16 @@ from twin.findings import Finding
 from twin.loader import did_you_mean
 from twin.reporters import REPORTERS
 from twin.reporters.text_reporter import finding_line
-from twin.source import MAX_BYTES, MAX_DEPTH, MAX_NODES, Limits, Problem, parse, read_bytes
+from twin.source import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_ID_LENGTH,
+    MAX_NODES,
+    Limits,
+    Problem,
+    parse,
+    read_bytes,
+)
 
 EXAMPLES = """\
 examples:
@@ -176,6 +185,8 @@ def _limit_args(p: argparse.ArgumentParser) -> None:
                    help=f"refuse files expanding to more YAML nodes (default {MAX_NODES:,})")
     p.add_argument("--max-depth", type=int, default=MAX_DEPTH, metavar="N",
                    help=f"refuse deeper nesting (default {MAX_DEPTH})")
+    p.add_argument("--max-id-length", type=int, default=MAX_ID_LENGTH, metavar="N",
+                   help=f"refuse longer component, rack and hall ids (default {MAX_ID_LENGTH})")
 
 
 def _version() -> str:
@@ -184,10 +195,10 @@ def _version() -> str:
 
 
 def _limits(args) -> Limits:
-    for name in ("max_bytes", "max_nodes", "max_depth"):
+    for name in ("max_bytes", "max_nodes", "max_depth", "max_id_length"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be a positive number")
-    return Limits(args.max_bytes, args.max_nodes, args.max_depth)
+    return Limits(args.max_bytes, args.max_nodes, args.max_depth, args.max_id_length)
 
 
 def _progress_printer(file: str):
@@ -265,47 +276,13 @@ def cmd_expand(args) -> int:
     text = (f"# Flat layout expanded by `twin expand` from {os.path.basename(path)}; "
             "edit that file, not this one.\n" + emit(tree))
     if args.output:
-        _write_atomically(args.output, text)
+        write_atomic(args.output, text)
     else:
         sys.stdout.write(text)
     return 0
 
 
-def _write_atomically(path: str, text: str) -> None:
-    """Write a temporary file next to ``path``, flush it to disk, then rename it over ``path``."""
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    try:
-        handle, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                                        dir=folder)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
-        raise
-
-
 def cmd_capacity(args) -> int:
-    from twin.atomic import write_atomic
     from twin.capacity import search
     from twin.edit import append_racks
 

@@ -113,7 +113,7 @@ class Engine:
         for c, k in enumerate(self.class_rep):
             for u in set(net.rack_liquid_units[k] + net.rack_air_units[k]):
                 self.c_racks[u].append(c)
-        self.order = {x: n for n, x in enumerate(net.failable)}
+        self.order = net.file_order  # a scenario lists its ids in file order
         self.ident = {x: i for i, x in enumerate(net.power_ids)}
         self.cident = {x: j for j, x in enumerate(net.cooling_ids)}
         base_p_live = set(i for i, v in enumerate(self.normal.power_live) if v)

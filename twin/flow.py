@@ -61,6 +61,7 @@ class Network:
     rack_air_units: tuple[tuple[int, ...], ...]
     failable: tuple[str, ...]  # failable ids, power then cooling, file order
     index: dict  # id -> ("power"|"cooling"|"rack", i)
+    file_order: dict = None  # failable id -> its rank in file order (a scenario's order)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,10 +156,14 @@ def compile_network(layout: Layout) -> Network:
         rack_air_units=tuple(tuple(c_index[u] for u in r.cooling
                                    if layout.cooling[c_index[u]].kind in air)
                              for r in layout.racks),
-        failable=tuple(x.id for x in sorted(
-            [c for c in layout.power if c.failable] + [u for u in layout.cooling if u.failable],
-            key=lambda x: order_key(x.loc))),
+        # power components in file order, then cooling ones (docs/format.md, "Which sets"),
+        # wherever the file writes its cooling section
+        failable=tuple(x.id for group in (layout.power, layout.cooling) for x in sorted(
+            (x for x in group if x.failable), key=lambda x: order_key(x.loc))),
         index=index,
+        file_order={x.id: n for n, x in enumerate(sorted(
+            [c for c in layout.power if c.failable] + [u for u in layout.cooling if u.failable],
+            key=lambda x: order_key(x.loc)))},
     )
 
 
@@ -175,7 +180,9 @@ def shares(targets: list[int], capacity) -> list[tuple[int, float]]:
 def unit_draw_kw(net: "Network", j: int, q: float) -> float:
     """Electrical draw of cooling unit ``j`` at heat load ``q`` (kW).
 
-    ``power_kw × q / capacity_kw``; a chiller without ``power_kw`` draws ``q / cop``.
+    ``power_kw × q / capacity_kw`` when ``power_kw`` is given (SPEC section 3, so a
+    chiller written with ``power_kw: 0`` draws nothing); a chiller without ``power_kw``
+    draws ``q / cop``.
     """
     pk = net.cooling_power_kw[j]
     if pk is not None:

@@ -12,11 +12,14 @@ from twin.model import (
     LIQUID_UNIT_KINDS, POWER_KINDS, RACK_FACING_KINDS, RACK_TYPE_FIELDS, SOURCE_KINDS,
     CoolingComponent, Hall, Layout, Loc, Policy, PowerComponent, Rack, RackType, Site,
 )
-from twin.source import Problem, YEntry, YMap, YScalar, YSeq, is_number
+from twin.source import MAX_ID_LENGTH, Problem, YEntry, YMap, YScalar, YSeq, is_number
 
 SUPPORTED_VERSIONS = (1,)
 _EXPONENT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+")
 _MISSING = object()
+#: Positions a row may have: real rows hold tens of racks; without a bound a row of
+#: ``1e308`` positions made ``twin report`` and ``twin capacity`` enumerate them all.
+MAX_ROW_POSITIONS = 10_000
 #: A rack's ``pos`` is read as any whole number: a position outside 1..POSITIONS of its
 #: row is an S003 finding (SPEC section 5), not a bad value.
 _RACK_FIELDS = {**schema.RACK_FIELDS,
@@ -36,7 +39,9 @@ def _scalar_text(node) -> str:
 
 
 class _Loader:
-    def __init__(self, tree: YMap, file: str, problems: list[Problem]):
+    def __init__(self, tree: YMap, file: str, problems: list[Problem], *,
+                 max_id_length: int = MAX_ID_LENGTH):
+        self.max_id_length = max_id_length
         self.tree = tree
         self.file = file
         self.problems = problems
@@ -85,7 +90,8 @@ class _Loader:
                 v = float(v)  # YAML 1.2 reads 1e3 as a number, YAML 1.1 as text
             if not isinstance(raw, YScalar) or not is_number(v):
                 shown = _scalar_text(raw)
-                why = "not a finite number" if isinstance(v, float) else "not a number"
+                finite = isinstance(v, (int, float)) and not isinstance(v, bool)
+                why = "not a finite number" if finite else "not a number"
                 self.problem("L004", f"{label} is {shown!r}: {why}", entry, owner)
                 return _MISSING
             if spec.type == "int" and not (isinstance(v, int) or float(v).is_integer()):
@@ -151,6 +157,12 @@ class _Loader:
 
     def register(self, entry: YEntry, sort: str) -> bool:
         ident = entry.key
+        if len(ident) > self.max_id_length:
+            shown = f"{ident[:40]}…"
+            self.problem("L004", f"{sort} id {shown!r} is {len(ident):,} characters long, over "
+                         f"the {self.max_id_length:,} limit: shorten it (or raise the limit with "
+                         "--max-id-length)", entry, shown)
+            return False
         if ident in self.sort_of:
             first = self.locs[ident]
             self.problem("L005", f"duplicate id {ident!r}: already used by a {self.sort_of[ident]} "
@@ -414,7 +426,7 @@ class _Loader:
         rows: list[tuple[str, int]] = []
         if "rows" in body.entries:
             rows_node = self.mapping(body.entries["rows"], f"hall {ident!r}: rows", ident)
-            spec = schema.Field("int", 1)
+            spec = schema.Field("int", 1, MAX_ROW_POSITIONS)
             for row, _entry in (rows_node.entries.items() if rows_node else ()):
                 n = self.value(rows_node, row, spec, ident, f"hall {ident!r} row")
                 if n is not _MISSING and n is not None:
@@ -503,10 +515,14 @@ class _Loader:
                              f"takes {wanted[wants]}", node, owner)
 
 
-def load_tree(tree: YMap, file: str) -> tuple[Layout, list[Problem]]:
-    """Build the model from a parsed tree; returns the layout and the L problems found."""
+def load_tree(tree: YMap, file: str, *, max_id_length: int = MAX_ID_LENGTH
+              ) -> tuple[Layout, list[Problem]]:
+    """Build the model from a parsed tree; returns the layout and the L problems found.
+
+    An id longer than ``max_id_length`` characters is L004 (and the entry is skipped).
+    """
     problems: list[Problem] = []
-    layout = _Loader(tree, file, problems).load()
+    layout = _Loader(tree, file, problems, max_id_length=max_id_length).load()
     return layout, problems
 
 

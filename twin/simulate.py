@@ -547,6 +547,8 @@ def _chiller(net: Network, j: int, unit, q_h, supply, supply_max, condenser, dry
     draw = x * q_h / cop
     if air:
         draw = draw + (1.0 - x) * q_h * FREE_COOLING_FAN_SHARE
+    if pk is not None and pk <= 0.0:  # `power_kw: 0` draws nothing, as in validate (SPEC 3)
+        draw = np.zeros_like(q_h)
     econ = x <= 0.0
     loaded = q_h > 0
     mean_cop = float((q_h * x).sum() / (q_h * x / cop).sum()) if (q_h * x).any() else None

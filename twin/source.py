@@ -14,6 +14,8 @@ winning; a repeated key is reported (L005) instead of silently keeping the last.
 from __future__ import annotations
 
 import math
+import re
+import sys
 from dataclasses import dataclass
 
 import yaml
@@ -30,6 +32,10 @@ from twin.errors import UsageError
 MAX_BYTES = 64 * 1024 * 1024
 MAX_NODES = 5_000_000
 MAX_DEPTH = 64
+MAX_ID_LENGTH = 256
+#: Duplicate keys reported one by one; after that one L005 says there are more (a file
+#: of a million repeated keys would otherwise print a million findings).
+MAX_DUPLICATE_REPORTS = 100
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null"))
@@ -38,15 +44,17 @@ _SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, f"{_TAG}timestamp"}
 _RESOLVERS = Resolver.yaml_implicit_resolvers
 _constructor = yaml.constructor.SafeConstructor()
 _UNSET = object()
+_FLOAT_MAX = sys.float_info.max
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Hard limits on what a layout file may be (bytes, expanded nodes, nesting depth)."""
+    """Hard limits on what a layout file may be (bytes, expanded nodes, nesting depth, id length)."""
 
     max_bytes: int = MAX_BYTES
     max_nodes: int = MAX_NODES
     max_depth: int = MAX_DEPTH
+    max_id_length: int = MAX_ID_LENGTH
 
 
 def resolve_tag(text: str, plain: bool) -> str:
@@ -171,7 +179,14 @@ class _Refuse(Exception):
 
 
 def read_bytes(path: str, limits: Limits) -> bytes | None:
-    """Read at most ``max_bytes + 1`` bytes; ``None`` when the file is larger than the limit."""
+    """Read at most ``max_bytes + 1`` bytes; ``None`` when the file is larger than the limit.
+
+    ``-`` reads standard input. A pipe, a FIFO or an endless stream is read the same way:
+    never more than the limit plus one byte.
+    """
+    if path == "-":
+        data = sys.stdin.buffer.read(limits.max_bytes + 1)
+        return None if len(data) > limits.max_bytes else data
     try:
         with open(path, "rb") as handle:
             data = handle.read(limits.max_bytes + 1)
@@ -199,16 +214,22 @@ def parse(data: bytes | str, limits: Limits = Limits()) -> tuple[YMap | None, li
         line = text[: text.index("\x00")].count("\n") + 1
         return None, [Problem("L001", "file contains a NUL character: not a YAML text file", line)]
     problems: list[Problem] = []
+    where = _LineMap(text) if _ODD_BREAK.search(text) else None
     try:
         root = _Builder(problems, limits).build(text)
     except _Refuse as exc:
-        return None, [Problem("L001", exc.message, exc.line, exc.column)]
+        return None, [_moved(Problem("L001", exc.message, exc.line, exc.column), where, text)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return None, [Problem("L001", f"not valid YAML: {exc.problem or exc.context}", line, col)]
+        return None, [_moved(Problem("L001", f"not valid YAML: {exc.problem or exc.context}",
+                                     line, col), where, text)]
     except yaml.YAMLError as exc:
         return None, [Problem("L001", f"not valid YAML: {exc}")]
+    if where is not None or not text.endswith("\n"):  # positions past the last line
+        problems[:] = [_moved(p, where, text) for p in problems]
+        if root is not None:
+            (where or _LineMap(text)).fix_tree(root)
     if root is None:
         return None, [Problem("L001", "file is empty: a layout is a YAML mapping with `twin: 1`")]
     if not isinstance(root, YMap):
@@ -216,6 +237,65 @@ def parse(data: bytes | str, limits: Limits = Limits()) -> tuple[YMap | None, li
         return None, [Problem("L001", f"a layout must be a YAML mapping (key: value), not a {what}",
                               root.line, root.column)]
     return root, problems
+
+
+#: Line breaks YAML counts but editors, ``grep -n`` and ``wc -l`` do not: a lone CR,
+#: NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR. Positions are reported in ``\n`` lines.
+_ODD_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+class _LineMap:
+    """Turns YAML's (line, column) into the ``\n``-line and column of the same character."""
+
+    def __init__(self, text: str):
+        self.text = text
+        starts, lines, line_start = [(0, 1, 0)], 1, 0  # (offset, real line, its offset)
+        for m in _YAML_BREAK.finditer(text):
+            if m.group().endswith("\n"):
+                lines, line_start = lines + 1, m.end()
+            starts.append((m.end(), lines, line_start))
+        self.starts = starts
+        self.last = text.count("\n") + 1
+        self.last_column = max(1, len(text) - (text.rfind("\n") + 1) + 1)
+
+    def __call__(self, line: int, column: int) -> tuple[int, int]:
+        if line - 1 >= len(self.starts):
+            offset, real, real_start = self.starts[-1]
+            return real, max(1, len(self.text) - real_start + 1)
+        offset, real, real_start = self.starts[max(line - 1, 0)]
+        return real, offset + column - real_start
+
+    def fix_tree(self, root) -> None:
+        seen, stack = set(), [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            line, column = self(node.line, node.column)
+            if line > self.last:
+                line, column = self.last, self.last_column
+            node.line, node.column = line, column
+            if isinstance(node, YMap):
+                stack.extend(node.entries.values())
+            elif isinstance(node, YSeq):
+                stack.extend(node.items)
+            elif isinstance(node, YEntry):
+                stack.append(node.value)
+
+
+def _moved(problem: Problem, where: _LineMap | None, text: str) -> Problem:
+    """The problem at its ``\n``-line and column, and never past the last line."""
+    line, column = (where(problem.line, problem.column) if where is not None
+                    else (problem.line, problem.column))
+    last = text.count("\n") + 1
+    if line > last:
+        line, column = last, max(1, len(text) - (text.rfind("\n") + 1) + 1)
+    if (line, column) == (problem.line, problem.column):
+        return problem
+    return Problem(problem.code, problem.message, line, column, problem.key, problem.file,
+                   problem.via)
 
 
 class _Frame:
@@ -235,6 +315,7 @@ class _Builder:
         self.limits = limits
         self.anchors: dict[str, object] = {}
         self.open_anchors: set[str] = set()
+        self.duplicates = 0
 
     def build(self, text: str):
         stack: list[_Frame] = []
@@ -328,6 +409,13 @@ class _Builder:
         entries = frame.node.entries
         text = key.text
         if text in entries:
+            self.duplicates += 1
+            if self.duplicates > MAX_DUPLICATE_REPORTS:
+                if self.duplicates == MAX_DUPLICATE_REPORTS + 1:
+                    self.problems.append(Problem(
+                        "L005", f"more than {MAX_DUPLICATE_REPORTS} duplicate keys: the rest are "
+                        "not listed one by one", key.line, key.column, text))
+                return
             first = entries[text]
             self.problems.append(Problem(
                 "L005", f"duplicate key {text!r} (first at line {first.line}); YAML would "
@@ -363,6 +451,6 @@ def is_number(value: object) -> bool:
     """True for a finite int or float that is not a bool."""
     if isinstance(value, bool):
         return False
-    if isinstance(value, int):
-        return True
+    if isinstance(value, int):  # an integer too large for a float (1e400 written out) is not
+        return -_FLOAT_MAX <= value <= _FLOAT_MAX
     return isinstance(value, float) and math.isfinite(value)

@@ -14,6 +14,7 @@ import tempfile
 import zlib
 from dataclasses import dataclass, field
 
+from twin.atomic import write_atomic
 from twin.errors import UsageError
 from twin.model import Layout, Rack
 
@@ -397,8 +398,7 @@ def write_package(pkg: Package, root: str, *, source: str, today: str) -> str:
     layer.Save()
     thumbs = os.path.join(folder, ".thumbs", "256x256")
     os.makedirs(thumbs)
-    with open(os.path.join(thumbs, f"{pkg.name}.usda.png"), "wb") as handle:
-        handle.write(_png())
+    write_atomic(os.path.join(thumbs, f"{pkg.name}.usda.png"), _png())
     return root_file
 
 
@@ -601,8 +601,7 @@ def export_usd(outdir: str, layout: Layout, *, findings=(), headroom=(), kpis=No
                                                today=today), temp) for p in pkgs]
         write_scene(os.path.join(temp, "scene.usda"), layout, of, findings=findings,
                     headroom=headroom, kpis=kpis)
-        with open(os.path.join(temp, "packages.txt"), "w", encoding="utf-8") as handle:
-            handle.write("".join(f"{r}\n" for r in roots))
+        write_atomic(os.path.join(temp, "packages.txt"), "".join(f"{r}\n" for r in roots))
         old = None
         if os.path.isdir(target):
             old = f"{temp}.old"
