@@ -72,7 +72,7 @@ def whatif(w) -> str:
     lines.append("racks down for power: " + (", ".join(w.racks_down) or "none"))
     lines.append("racks without cooling: " + (", ".join(
         f"{r} ({'/'.join(m)})" for r, m in w.racks_without_cooling) or "none"))
-    lines.append("overloaded: " + ("none" if not w.overloaded else ""))
+    lines.append("overloaded: none" if not w.overloaded else "overloaded:")
     for o in w.overloaded:
         lines.append(f"  {o.component} ({o.kind}) {o.load_kw:,.1f} kW of {o.capacity_kw:,.1f} kW "
                      f"({o.utilization:.1%}, failover limit {o.limit:.0%})")
