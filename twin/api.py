@@ -20,7 +20,7 @@ from twin.kpis import kpis, typical_kpis
 from twin.loader import did_you_mean, load_tree
 from twin.model import Layout
 from twin.snapshot import Snapshot, over
-from twin.source import Limits, parse, read_bytes
+from twin.source import Limits, Problem, YMap, parse, read_bytes
 
 _PHYSICS_FAMILIES = ("power", "cooling", "resilience", "space")
 
@@ -112,11 +112,8 @@ def _finding(check: Check, hit: Hit, layout: Layout) -> Finding:
 def load(path: str, *, limits: Limits = Limits()) -> Loaded:
     """Read and load one layout file. Raises :class:`UsageError` when it cannot be read."""
     data = read_bytes(path, limits)
-    checks = registry()
     if data is None:
-        msg = (f"file is larger than {limits.max_bytes:,} bytes; raise the limit with "
-               "--max-bytes if this is intended")
-        return Loaded(path, None, (_problem_finding(checks["L001"], path, msg, 1, 1, None),))
+        return Loaded(path, None, _findings([_too_large(limits)], path))
     return load_bytes(data, path, limits=limits)
 
 
@@ -124,16 +121,48 @@ def load_bytes(data: bytes | str, file: str = "<layout>", *, limits: Limits = Li
     """Load a layout from its text (handy in tests and notebooks)."""
     if isinstance(data, str):
         data = data.encode("utf-8")
-    checks = registry()
-    tree, problems = parse(data, limits)
+    tree, problems = _expanded_tree(data, file, limits)
     layout = None
     if tree is not None:
-        tree, expanded = expand(tree, file, limits, size=len(data))
         layout, more = load_tree(tree, file, max_id_length=limits.max_id_length)
-        problems = [*problems, *expanded, *more]
-    findings = [_problem_finding(checks[p.code], p.file or file, p.message, p.line, p.column,
-                                 p.key, p.via) for p in problems]
-    return Loaded(file, layout, tuple(sorted(findings, key=Finding.sort_key)))
+        problems = [*problems, *more]
+    return Loaded(file, layout, _findings(problems, file))
+
+
+def read_tree(path: str, *, limits: Limits = Limits()) -> tuple[YMap | None, tuple[Finding, ...]]:
+    """Read a layout file and expand its includes, blocks and ranges: the flat v1 tree
+    (``None`` when it cannot be read or expanded) and the findings of doing so.
+
+    Raises :class:`UsageError` when the file cannot be read.
+    """
+    data = read_bytes(path, limits)
+    if data is None:
+        return None, _findings([_too_large(limits)], path)
+    tree, problems = _expanded_tree(data, path, limits)
+    return tree, _findings(problems, path)
+
+
+def _expanded_tree(data: bytes, file: str, limits: Limits) -> tuple[YMap | None, list[Problem]]:
+    """Parse ``data`` and expand its blocks: the flat tree (or ``None``) and the problems."""
+    tree, problems = parse(data, limits)
+    if tree is not None:
+        tree, expanded = expand(tree, file, limits, size=len(data))
+        problems = [*problems, *expanded]
+    return tree, problems
+
+
+def _too_large(limits: Limits) -> Problem:
+    return Problem("L001", f"file is larger than {limits.max_bytes:,} bytes; raise the limit "
+                   "with --max-bytes if this is intended")
+
+
+def _findings(problems, file: str) -> tuple[Finding, ...]:
+    """Source and loader problems as findings, sorted (the file is ``file`` unless an
+    included file's problem names its own)."""
+    checks = registry()
+    return tuple(sorted((_problem_finding(checks[p.code], p.file or file, p.message, p.line,
+                                          p.column, p.key, p.via) for p in problems),
+                        key=Finding.sort_key))
 
 
 def _problem_finding(check: Check, file, message, line, column, component, via=()) -> Finding:

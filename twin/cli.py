@@ -10,13 +10,11 @@ import dataclasses
 import os
 import sys
 
-from twin import api, blocks
+from twin import api
 from twin.atomic import write_atomic
 from twin.catalog import builtin_rack_types
-from twin.checks import registry
 from twin.emit import emit
 from twin.errors import UsageError
-from twin.findings import Finding
 from twin.loader import did_you_mean
 from twin.reporters import REPORTERS
 from twin.reporters.text_reporter import finding_line
@@ -26,9 +24,6 @@ from twin.source import (
     MAX_ID_LENGTH,
     MAX_NODES,
     Limits,
-    Problem,
-    parse,
-    read_bytes,
 )
 
 EXAMPLES = """\
@@ -253,23 +248,9 @@ def cmd_whatif(args) -> int:
 
 
 def cmd_expand(args) -> int:
-    limits = _limits(args)
     path = args.layout
-    data = read_bytes(path, limits)
-    checks = registry()
-    if data is None:
-        problems = [Problem("L001", f"file is larger than {limits.max_bytes:,} bytes; "
-                            "raise the limit with --max-bytes if this is intended")]
-        tree = None
-    else:
-        tree, problems = parse(data, limits)
-        if tree is not None:
-            tree, more = blocks.expand(tree, path, limits, size=len(data))
-            problems = [*problems, *more]
-    if problems or tree is None:
-        findings = sorted((Finding(p.code, checks[p.code].severity, p.message, p.file or path,
-                                   p.line, p.column, p.key, name=checks[p.code].name, via=p.via)
-                           for p in problems), key=Finding.sort_key)
+    tree, findings = api.read_tree(path, limits=_limits(args))
+    if findings or tree is None:
         sys.stderr.write("".join(f"{finding_line(f)}\n" for f in findings))
         sys.stderr.write(f"{path}: not expanded: fix the problems above\n")
         return 1
@@ -454,7 +435,7 @@ def _diff_parser(sub) -> None:
                    help="compare LAYOUT as committed at git revision REV (old) with the file "
                    "as it is now (new)")
     d.add_argument("--format", default="text",
-                   choices=sorted(k for k, r in REPORTERS.items() if hasattr(r, "diff")))
+                   choices=_formats("diff"))
     d.add_argument("--contingency", type=int, choices=(0, 1, 2), default=None,
                    help="override policy.contingency on both sides")
     _limit_args(d)
@@ -623,9 +604,7 @@ def cmd_export(args) -> int:
         written.append(args.dot)
     if args.netbox:
         from twin.export.netbox import netbox_csvs, ratings_from_tree
-        data = read_bytes(args.layout, limits)
-        tree, _ = parse(data, limits)
-        tree, _ = blocks.expand(tree, args.layout, limits, size=len(data))
+        tree, _ = api.read_tree(args.layout, limits=limits)  # the ratings as written
         _write_folder(args.netbox, netbox_csvs(layout, ratings_from_tree(tree)))
         written.append(args.netbox)
     if args.usd:

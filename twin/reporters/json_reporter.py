@@ -5,19 +5,19 @@ import json
 import math
 
 
-def _clean(value):
+def json_safe(value):
     """JSON has no NaN or infinity: such a value becomes null."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
 def _dump(obj) -> str:
-    return json.dumps(_clean(obj), indent=2, allow_nan=False) + "\n"
+    return json.dumps(json_safe(obj), indent=2, allow_nan=False) + "\n"
 
 
 def validation(reports) -> tuple[str, str]:

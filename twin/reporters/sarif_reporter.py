@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import urllib.parse
 from pathlib import Path
 
 from twin.checks import registry
+from twin.reporters.json_reporter import json_safe
 
 SCHEMA_URI = ("https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/"
               "sarif-schema-2.1.0.json")
@@ -56,16 +56,6 @@ def _fingerprint(f) -> str:
     """Stable across edits that only move lines: code, component and scenario."""
     key = "\0".join((f.code, f.component or f"@{f.line}", *f.scenario))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-
-
-def _clean(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
 
 
 def _result(f, rule_index: dict[str, int], root: str | None) -> dict:
@@ -123,4 +113,4 @@ def validation(reports, *, root: str | None = None) -> tuple[str, str]:
     from twin.reporters.text_reporter import validation as text_validation
 
     _, summary = text_validation(reports)
-    return json.dumps(_clean(log(reports, root=root)), indent=2, allow_nan=False) + "\n", summary
+    return json.dumps(json_safe(log(reports, root=root)), indent=2, allow_nan=False) + "\n", summary
