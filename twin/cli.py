@@ -326,15 +326,14 @@ def cmd_report(args) -> int:
     loaded = api.load(args.layout, limits=_limits(args))
     reporter = REPORTERS[args.format]
     report = api.validate(loaded)
-    if loaded.layout is None or any(f.code[0] in "LT" and f.severity == "error"
-                                    for f in report.findings):
+    snap = report.snapshot  # None when L findings or a cycle kept the physics from running
+    if snap is None:
         out, err = reporter.validation([report])
         sys.stdout.write(out)
         sys.stderr.write(err)
         if args.html:
             sys.stderr.write(f"twin: {args.html} not written: fix the problems above\n")
         return 1
-    snap = report.snapshot or api.snapshot(loaded.layout)
     result = headroom(snap)
     sys.stdout.write(reporter.headroom(result))
     if args.html:
@@ -590,8 +589,7 @@ def cmd_export(args) -> int:
     loaded = api.load(args.layout, limits=limits)
     report = api.validate(loaded)
     layout = loaded.layout
-    blocking = layout is None or any(f.code[0] in "LT" and f.severity == "error"
-                                     for f in report.findings)
+    blocking = report.snapshot is None  # L findings or a cycle: nothing to export
     errors = [f for f in report.findings if f.severity == "error"]
     sys.stderr.write("".join(f"{finding_line(f)}\n" for f in errors))
     if blocking:
@@ -610,9 +608,8 @@ def cmd_export(args) -> int:
     if args.usd:
         from twin.export.usd import export_usd
         from twin.report import component_headroom
-        snap = report.snapshot or api.snapshot(layout)
         roots = export_usd(args.usd, layout, findings=report.findings,
-                           headroom=component_headroom(snap), kpis=report.kpis)
+                           headroom=component_headroom(report.snapshot), kpis=report.kpis)
         written.append(f"{args.usd} ({len(roots)} package(s) and scene.usda)")
     sys.stdout.write("".join(f"wrote {w}\n" for w in written))
     return 0 if report.ok else 1

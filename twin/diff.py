@@ -153,11 +153,12 @@ def match_findings(old, new) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
     return tuple(unmatched(new, old)), tuple(unmatched(old, new))
 
 
-def _rows(loaded: api.Loaded, report: api.Report, contingency: int | None):
-    """Component headroom rows by id, or ``None`` when the layout is not clean."""
-    if loaded.layout is None or report.kpis is None:
+def _rows(report: api.Report):
+    """Component headroom rows by id, or ``None`` when the physics did not run (L findings
+    or a cycle)."""
+    snap = report.snapshot
+    if snap is None:
         return None
-    snap = report.snapshot or api.snapshot(loaded.layout, contingency=contingency)
     return {c.id: c for c in component_headroom(snap)}, snap.policy_contingency
 
 
@@ -173,7 +174,7 @@ def compare(old: api.Loaded, new: api.Loaded, *, contingency: int | None = None)
     names = list(dict.fromkeys([*(old_report.kpis or {}), *(new_report.kpis or {})]))
     kpis = tuple(KpiDelta(n, (old_report.kpis or {}).get(n), (new_report.kpis or {}).get(n))
                  for n in names)
-    old_rows, new_rows = _rows(old, old_report, contingency), _rows(new, new_report, contingency)
+    old_rows, new_rows = _rows(old_report), _rows(new_report)
     margins: list[MarginChange] = []
     k = new_rows[1] if new_rows else (old_rows[1] if old_rows else 0)
     if old_rows and new_rows:
