@@ -129,12 +129,19 @@ class _Pattern:
 class CapacitySearch:
     """The state of a search: loads so far, per component and per failure set."""
 
-    def __init__(self, layout: Layout, rack_type: RackType, *, families=FAMILIES):
+    def __init__(self, layout: Layout, rack_type: RackType, *, families=FAMILIES,
+                 snapshot=None):
+        """``snapshot``: the layout's evaluated snapshot, when the caller has one (its
+        compiled network and normal operation are reused rather than computed again)."""
         self.layout = layout
         self.type = rack_type
         self.families = set(families)
-        self.net: Network = compile_network(layout)
-        self.normal = evaluate(self.net)
+        if snapshot is not None:
+            self.net: Network = snapshot.net
+            self.normal = snapshot.normal
+        else:
+            self.net = compile_network(layout)
+            self.normal = evaluate(self.net)
         self.engine = Engine(self.net, self.normal)
         self.policy = layout.policy
         self.n_p = len(self.net.power_ids)
@@ -454,8 +461,8 @@ def _new_id(taken: set, hall: str, row: str, pos: int) -> str:
 
 
 def search(layout: Layout, rack_type: RackType, *, halls=None, count: int | None = None,
-           families=FAMILIES, virtual: int = 0, state: CapacitySearch | None = None
-           ) -> CapacityResult:
+           families=FAMILIES, virtual: int = 0, state: CapacitySearch | None = None,
+           snapshot=None) -> CapacityResult:
     """Add racks of ``rack_type`` slot by slot while every check still passes.
 
     ``families`` limits the constraints (power, cooling, floor, space) taken into
@@ -463,7 +470,7 @@ def search(layout: Layout, rack_type: RackType, *, halls=None, count: int | None
     too, so the answer is what the other families alone allow.
     """
     if state is None:
-        state = CapacitySearch(layout, rack_type, families=families)
+        state = CapacitySearch(layout, rack_type, families=families, snapshot=snapshot)
     else:
         state.reset(families)
     taken = {x.id for x in (*layout.power, *layout.cooling, *layout.halls, *layout.racks)}

@@ -292,7 +292,7 @@ def cmd_capacity(args) -> int:
                 raise UsageError(f"--hall: {h!r} is not a hall of {args.layout}"
                                  f"{did_you_mean(h, known)}")
         halls = set(args.hall)
-    result = search(layout, rack_type, halls=halls, count=args.count)
+    result = search(layout, rack_type, halls=halls, count=args.count, snapshot=report.snapshot)
     if args.write:
         if not result.placed:
             sys.stderr.write(f"twin: no rack fits: {args.write} not written\n")

@@ -131,7 +131,7 @@ def headroom(snapshot) -> HeadroomReport:
             continue
         state = states.get(probe.name)
         if state is None:
-            state = states[probe.name] = CapacitySearch(layout, probe)
+            state = states[probe.name] = CapacitySearch(layout, probe, snapshot=snapshot)
         scope = {hall.id}
         full = search(layout, probe, halls=scope, state=state)
         power = search(layout, probe, halls=scope, families=("power",), virtual=VIRTUAL_SLOTS,
