@@ -397,3 +397,66 @@ def test_catalog_import_escapes_rack_names_and_notes(tmp_path):
     _, out, err = _main("catalog", "import", str(device), "--rack", f"r{RLO}=M1*2",
                         "--format", "json")
     assert unsafe(out + err) == [] and f"r{RLO}" in json.loads(out)["rack_types"]
+
+
+# ---------------------------------------------------------------- what capacity checked
+
+THREE_FEEDS = """\
+twin: 1
+policy: {{contingency: {k}}}
+catalog:
+  rack_types:
+    t: {{it_kw: 20}}
+power:
+  a: {{kind: utility, capacity_kw: 100}}
+  b: {{kind: utility, capacity_kw: 100}}
+  c: {{kind: utility, capacity_kw: 100}}
+cooling:
+  crah: {{kind: crah, capacity_kw: 1000, failable: false}}
+space:
+  h: {{area_m2: 100, rows: {{r: 10}}}}
+racks:
+  r1: {{type: t, power: [a, b, c], cooling: crah, hall: h, row: r, pos: 1}}
+"""
+
+
+@pytest.mark.parametrize("k, scope", [
+    (0, "normal operation only: policy.contingency is 0"),
+    (1, "N-1 included"),
+    (2, "N-1 included; N-2 is not searched, `twin validate` the result"),
+])
+def test_capacity_says_which_failures_it_checked(tmp_path, k, scope):
+    path = tmp_path / "three.yaml"
+    path.write_text(THREE_FEEDS.format(k=k), encoding="utf-8")
+    code, out, err = _main("capacity", str(path), "--rack-type", "t")
+    assert code == 0, err
+    # 9 free positions; 3 x 100 kW in normal operation and 2 x 100 kW with one feed down
+    # both take 9 more 20 kW racks (200 kW in all); two feeds down would take 4
+    assert out.splitlines()[0] == f"{path}: 9 more t rack(s) fit ({scope})"
+    _, out, _ = _main("capacity", str(path), "--rack-type", "t", "--format", "json")
+    assert set(json.loads(out)) == {"file", "rack_type", "fits", "requested", "placed",
+                                    "binding", "halls", "notes"}
+
+
+@pytest.mark.parametrize("k, title, columns", [
+    (0, "headroom (normal operation only: policy.contingency is 0)", "margin kW"),
+    (1, "headroom (normal operation and worst single failure)",
+     "N-1 load kW N-1 util  N-1 margin  worst set"),
+    (2, "headroom (normal operation and worst failure set of up to 2 components)",
+     "N-2 load kW N-2 util  N-2 margin  worst set"),
+])
+def test_report_says_which_failure_sets_its_worst_case_is_read_over(tmp_path, k, title,
+                                                                    columns):
+    path = tmp_path / "three.yaml"
+    path.write_text(THREE_FEEDS.format(k=k), encoding="utf-8")
+    code, out, err = _main("report", str(path))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == f"{path}: {title}"
+    assert lines[2].endswith(columns)
+    a = next(x for x in lines if x.startswith("a "))
+    # a carries 20 / 3 kW; 10 kW with b down; 20 kW with b and c down
+    worst = {0: None, 1: "10.0    10.0%        90.0  b", 2: "20.0    20.0%        80.0  b, c"}[k]
+    assert a.endswith("93.3") if worst is None else a.endswith(worst)
+    hall = lines.index(next(x for x in lines if x.startswith("stranded capacity per hall")))
+    assert lines[hall].endswith("; searched with N-1, not N-2)" if k == 2 else "type)")

@@ -128,7 +128,13 @@ def _lines(lines) -> str:
 
 
 def capacity(c) -> str:
-    scope = "N-1 included"
+    if c.checked == 0:
+        scope = "normal operation only: policy.contingency is 0"
+    elif c.contingency > c.checked:
+        scope = (f"N-{c.checked} included; N-{c.contingency} is not searched, "
+                 "`twin validate` the result")
+    else:
+        scope = f"N-{c.checked} included"
     lines = [f"{c.file}: {c.fits} more {c.rack_type} rack(s) fit ({scope})"]
     if c.requested is not None:
         verdict = "fit" if c.ok else "do not fit"
@@ -160,16 +166,27 @@ def _pct(value) -> str:
 
 
 def headroom(h) -> str:
-    lines = [f"{h.file}: headroom (normal operation and worst single failure)", ""]
+    k = h.contingency
+    worst = ("normal operation only: policy.contingency is 0" if k == 0 else
+             "normal operation and worst single failure" if k == 1 else
+             f"normal operation and worst failure set of up to {k} components")
+    lines = [f"{h.file}: headroom ({worst})", ""]
     head = (f"{'component':<14} {'kind':<13} {'capacity kW':>12} {'load kW':>10} {'util':>7} "
-            f"{'margin kW':>10} {'N-1 load kW':>12} {'N-1 util':>8} {'N-1 margin':>11}  worst set")
+            f"{'margin kW':>10}")
+    if k:
+        head += (f" {f'N-{k} load kW':>12} {f'N-{k} util':>8} {f'N-{k} margin':>11}  "
+                 "worst set")
     lines += [head, "-" * len(head)]
     for c in h.components:
-        lines.append(f"{one_line(c.id):<14} {one_line(c.kind):<13} {_num(c.capacity_kw):>12} "
-                     f"{_num(c.load_kw):>10} {_pct(c.utilization):>7} {_num(c.margin_kw):>10} "
-                     f"{_num(c.worst_load_kw):>12} {_pct(c.worst_utilization):>8} "
-                     f"{_num(c.worst_margin_kw):>11}  {', '.join(c.worst_scenario)}".rstrip())
-    lines += ["", "stranded capacity per hall (probe: the hall's most common rack type)", ""]
+        line = (f"{one_line(c.id):<14} {one_line(c.kind):<13} {_num(c.capacity_kw):>12} "
+                f"{_num(c.load_kw):>10} {_pct(c.utilization):>7} {_num(c.margin_kw):>10}")
+        if k:
+            line += (f" {_num(c.worst_load_kw):>12} {_pct(c.worst_utilization):>8} "
+                     f"{_num(c.worst_margin_kw):>11}  {', '.join(c.worst_scenario)}")
+        lines.append(line.rstrip())
+    searched = (f"; searched with N-{h.searched}, not N-{k}" if k > h.searched else "")
+    lines += ["", f"stranded capacity per hall (probe: the hall's most common rack type{searched})",
+              ""]
     head = (f"{'hall':<12} {'racks':>5} {'IT kW':>10} {'probe':<14} {'free':>5} {'fit':>4} "
             f"{'power-only':>10} {'cooling-only':>12} {'stranded power kW':>18} "
             f"{'stranded cooling kW':>20}  binding")
