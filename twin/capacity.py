@@ -32,6 +32,8 @@ from twin.flow import Network, compile_network, evaluate
 from twin.model import AIR_UNIT_KINDS, Layout, Rack, RackType
 from twin.snapshot import over
 
+#: The largest failure set the search checks (single failures, also under a policy of 2).
+LARGEST_SET = 1
 TOP = 32  # per component, the highest N-1 loads kept for "every other failure set"
 FAMILIES = ("power", "cooling", "floor", "space")
 
@@ -97,6 +99,9 @@ class CapacityResult:
     halls: tuple[HallCapacity, ...]
     requested: int | None = None
     notes: tuple[str, ...] = field(default=())
+    #: ``policy.contingency``, and the largest failure set the search checked.
+    contingency: int = 1
+    checked: int = 1
 
     @property
     def ok(self) -> bool:
@@ -521,5 +526,6 @@ def search(layout: Layout, rack_type: RackType, *, halls=None, count: int | None
                       state=state) if fits >= count else None
         fits = more.fits if more is not None else fits
         first_binding = more.binding if more is not None else first_binding
+    k = layout.policy.contingency
     return CapacityResult(layout.file, rack_type.name, fits, tuple(placed), first_binding,
-                          tuple(hall_results), count)
+                          tuple(hall_results), count, contingency=k, checked=min(k, LARGEST_SET))

@@ -17,7 +17,7 @@ from twin.emit import emit
 from twin.errors import UsageError
 from twin.loader import did_you_mean
 from twin.reporters import REPORTERS
-from twin.reporters.text_reporter import finding_line
+from twin.reporters.text_reporter import finding_line, one_line
 from twin.source import (
     MAX_BYTES,
     MAX_DEPTH,
@@ -51,7 +51,12 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):  # noqa: D102 - argparse API
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, _line(f"{self.prog}: error: {message}"))
+
+
+def _line(text: str) -> str:
+    """A message line for stdout or stderr, escaped as every line twin prints."""
+    return one_line(text) + "\n"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -202,7 +207,7 @@ def _progress_printer(file: str):
 
     def show(done: int, total: int) -> None:
         end = "\n" if done >= total else ""
-        sys.stderr.write(f"\r{file}: failure scenarios {done:,}/{total:,}{end}")
+        sys.stderr.write(f"\r{one_line(file)}: failure scenarios {done:,}/{total:,}{end}")
         sys.stderr.flush()
     return show
 
@@ -219,7 +224,7 @@ def cmd_validate(args) -> int:
             # Only the findings are printed: let each layout's snapshot go before the next.
             reports.append(dataclasses.replace(report, snapshot=None))
         except UsageError as exc:
-            sys.stderr.write(f"twin: error: {exc}\n")
+            sys.stderr.write(_line(f"twin: error: {exc}"))
             usage = True
     if args.sarif_root is not None:
         if args.format != "sarif":
@@ -252,9 +257,9 @@ def cmd_expand(args) -> int:
     tree, findings = api.read_tree(path, limits=_limits(args))
     if findings or tree is None:
         sys.stderr.write("".join(f"{finding_line(f)}\n" for f in findings))
-        sys.stderr.write(f"{path}: not expanded: fix the problems above\n")
+        sys.stderr.write(_line(f"{path}: not expanded: fix the problems above"))
         return 1
-    text = (f"# Flat layout expanded by `twin expand` from {os.path.basename(path)}; "
+    text = (f"# Flat layout expanded by `twin expand` from {one_line(os.path.basename(path))}; "
             "edit that file, not this one.\n" + emit(tree))
     if args.output:
         write_atomic(args.output, text)
@@ -275,8 +280,8 @@ def cmd_capacity(args) -> int:
     if not report.ok or loaded.layout is None:
         out, err = reporter.validation([report])
         sys.stdout.write(out)
-        sys.stderr.write(err + f"{args.layout}: fix the errors above before asking for "
-                         "capacity\n")
+        sys.stderr.write(err + _line(f"{args.layout}: fix the errors above before asking for "
+                                     "capacity"))
         return 1
     layout = loaded.layout
     types = {**builtin_rack_types(), **{t.name: t for t in layout.rack_types}}
@@ -295,7 +300,7 @@ def cmd_capacity(args) -> int:
     result = search(layout, rack_type, halls=halls, count=args.count, snapshot=report.snapshot)
     if args.write:
         if not result.placed:
-            sys.stderr.write(f"twin: no rack fits: {args.write} not written\n")
+            sys.stderr.write(_line(f"twin: no rack fits: {args.write} not written"))
         else:
             with open(args.layout, encoding="utf-8") as handle:
                 text = handle.read()
@@ -332,7 +337,7 @@ def cmd_report(args) -> int:
         sys.stdout.write(out)
         sys.stderr.write(err)
         if args.html:
-            sys.stderr.write(f"twin: {args.html} not written: fix the problems above\n")
+            sys.stderr.write(_line(f"twin: {args.html} not written: fix the problems above"))
         return 1
     result = headroom(snap)
     sys.stdout.write(reporter.headroom(result))
@@ -348,7 +353,7 @@ def _write_html_report(path: str, snap, report, result) -> None:
     from twin.reporters.html_reporter import html
 
     write_atomic(path, html(build(snap, report, result)))
-    sys.stderr.write(f"twin: wrote {path}\n")
+    sys.stderr.write(_line(f"twin: wrote {path}"))
 
 
 def cmd_simulate(args) -> int:
@@ -363,14 +368,14 @@ def cmd_simulate(args) -> int:
     load = profile.read(args.load)
     show = None if args.no_progress else _bar_printer(args.layout)
     if show is not None:
-        sys.stderr.write(f"\r{args.layout}: reading")
+        sys.stderr.write(f"\r{one_line(args.layout)}: reading")
         sys.stderr.flush()
     loaded = api.load(args.layout, limits=limits)
     if loaded.layout is None or loaded.findings:
         if show is not None:
             sys.stderr.write("\n")
         sys.stderr.write("".join(f"{finding_line(f)}\n" for f in loaded.findings))
-        sys.stderr.write(f"{args.layout}: not simulated: fix the problems above\n")
+        sys.stderr.write(_line(f"{args.layout}: not simulated: fix the problems above"))
         return 1
     site = loaded.layout.site
     if ambient is None:
@@ -379,7 +384,7 @@ def cmd_simulate(args) -> int:
     try:
         sim = simulate(loaded.layout, ambient, load, hours=args.hours, progress=show)
     except ValueError as exc:  # a cycle in from: or to:
-        sys.stderr.write(f"{args.layout}: not simulated: {exc}; `twin validate` shows it\n")
+        sys.stderr.write(_line(f"{args.layout}: not simulated: {exc}; `twin validate` shows it"))
         return 1
     sys.stdout.write(REPORTERS[args.format].simulation(sim))
     if args.plot:
@@ -391,6 +396,7 @@ def _bar_printer(label: str):
     """A progress bar on stderr, when stderr is a terminal."""
     if not sys.stderr.isatty():
         return None
+    label = one_line(label)
 
     def show(done: int, total: int) -> None:
         width = 30
@@ -593,7 +599,7 @@ def cmd_export(args) -> int:
     errors = [f for f in report.findings if f.severity == "error"]
     sys.stderr.write("".join(f"{finding_line(f)}\n" for f in errors))
     if blocking:
-        sys.stderr.write(f"{args.layout}: not exported: fix the problems above\n")
+        sys.stderr.write(_line(f"{args.layout}: not exported: fix the problems above"))
         return 1
     written = []
     if args.dot:
@@ -611,7 +617,7 @@ def cmd_export(args) -> int:
         roots = export_usd(args.usd, layout, findings=report.findings,
                            headroom=component_headroom(report.snapshot), kpis=report.kpis)
         written.append(f"{args.usd} ({len(roots)} package(s) and scene.usda)")
-    sys.stdout.write("".join(f"wrote {w}\n" for w in written))
+    sys.stdout.write("".join(_line(f"wrote {w}") for w in written))
     return 0 if report.ok else 1
 
 
@@ -653,7 +659,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except UsageError as exc:
-        sys.stderr.write(f"twin: error: {exc}\n")
+        sys.stderr.write(_line(f"twin: error: {exc}"))
         return 2
     except BrokenPipeError:  # `twin validate ... | head`
         return 0

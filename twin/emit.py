@@ -22,8 +22,10 @@ _ESCAPES = {"\0": "\\0", "\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v
             "\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P"}
 #: Text that is always safe as a plain scalar (ids, numbers): the fast path.
 _SIMPLE = re.compile(r"-?[A-Za-z0-9_.~][A-Za-z0-9_./+~-]*\Z")
-#: Characters YAML does not print as they are (control, line separators, BOM, surrogates).
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+#: Characters YAML does not print as they are (control, line separators, BOM, surrogates),
+#: and the bidirectional controls, written as escapes so that they reorder nothing shown.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff"
+                          "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 #: Simple keys longer than this are written as explicit keys (YAML allows 1024 chars).
 _MAX_SIMPLE_KEY = 1000
 
@@ -127,7 +129,7 @@ def quote(text: str) -> str:
         o = ord(c)
         if o < 0x20 or 0x7F <= o <= 0x9F:
             out.append(f"\\x{o:02x}")
-        elif 0xD800 <= o <= 0xDFFF or o in (0xFEFF, 0xFFFE, 0xFFFF):
+        elif 0xD800 <= o <= 0xDFFF or (o >= 0x61C and _UNPRINTABLE.match(c)):
             out.append(f"\\u{o:04x}")
         else:
             out.append(c)

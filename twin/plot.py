@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 import warnings
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as _escape
 
 import numpy as np
+
+from twin.reporters.text_reporter import one_line
 
 WIDTH, HEIGHT = 960, 600
 LEFT, RIGHT = 78, 24
@@ -74,6 +76,11 @@ def svg(sim) -> str:
         "</svg>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def escape(text: str) -> str:
+    """SVG text: escaped as every line twin prints (:func:`one_line`), then ``&<>``."""
+    return _escape(one_line(text))
 
 
 def _name(path: str) -> str:

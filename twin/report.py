@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from twin.capacity import CapacitySearch, search
+from twin.capacity import LARGEST_SET, CapacitySearch, search
 from twin.catalog import builtin_rack_types
 from twin.model import RACK_TYPE_FIELDS, Layout, RackType
 
@@ -65,6 +65,8 @@ class HeadroomReport:
     file: str
     components: tuple[ComponentHeadroom, ...]
     halls: tuple[HallHeadroom, ...]
+    contingency: int = 1  # the failure sets the worst-case columns are read over
+    searched: int = 1  # the largest failure set the per-hall capacity searches check
 
     def as_dict(self) -> dict:
         return {"file": self.file, "components": [c.as_dict() for c in self.components],
@@ -145,4 +147,5 @@ def headroom(snapshot) -> HeadroomReport:
             max(0, power.fits - full.fits) * probe.it_kw,
             max(0, cooling.fits - full.fits) * probe.it_kw,
             h.binding.as_dict() if h.binding else None))
-    return HeadroomReport(layout.file, tuple(rows), tuple(halls))
+    k = snapshot.policy_contingency
+    return HeadroomReport(layout.file, tuple(rows), tuple(halls), k, min(k, LARGEST_SET))

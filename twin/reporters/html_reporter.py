@@ -3,11 +3,15 @@
 It renders :class:`twin.htmlreport.HtmlReport` and computes nothing: every position,
 margin and band comes from the model. The page fetches nothing (no fonts, images,
 scripts or styles from elsewhere) and is well-formed XML after its doctype, so it can
-be parsed as well as displayed.
+be parsed as well as displayed: every text and attribute value goes through :func:`_e`,
+which escapes what no output may carry (control characters, which XML 1.0 forbids even
+as ``&#x1b;``, and bidirectional controls) as the text reporter does, then the markup.
 """
 from __future__ import annotations
 
 from html import escape
+
+from twin.reporters.text_reporter import one_line
 
 BAND_COLOURS = {"lost": "#7f0000", "over": "#e53935", "tight": "#fb8c00",
                 "moderate": "#fdd835", "ample": "#43a047", "unknown": "#bdbdbd"}
@@ -122,7 +126,13 @@ SCRIPT = """
 
 
 def _e(value) -> str:
-    return escape(str(value), quote=True)
+    """Text or a double-quoted attribute value: :func:`one_line`, then ``&<>"'`` escaped."""
+    return escape(one_line(str(value)), quote=True)
+
+
+def _tip(lines) -> str:
+    """A tooltip: its lines escaped one by one and joined by line breaks."""
+    return "\n".join(_e(line) for line in lines)
 
 
 def _m(value: float) -> str:
@@ -269,7 +279,7 @@ def _plan(plan, basis) -> list[str]:
         out.append(f'<rect class="rack tip" data-rack="{_e(r.id)}" data-band="{r.band}" '
                    f'x="{_m(r.x_m)}" y="{_m(r.y_m)}" width="{_m(r.width_m)}" '
                    f'height="{_m(r.depth_m)}" fill="{BAND_COLOURS[r.band]}">'
-                   f"<title>{_e(_rack_tip(r, basis))}</title></rect>")
+                   f"<title>{_tip(_rack_tip(r, basis))}</title></rect>")
     y = _m(plan.height_m - 0.3)
     out.append(f'<line class="scalebar" x1="0.3" x2="{_m(0.3 + plan.scale_bar_m)}" y1="{y}" '
                f'y2="{y}"/>')
@@ -283,7 +293,7 @@ def _plan(plan, basis) -> list[str]:
     return out
 
 
-def _rack_tip(r, basis) -> str:
+def _rack_tip(r, basis) -> list[str]:
     where = f"row {r.row} pos {r.pos}" if r.row is not None else "no floor position"
     lines = [f"{r.id} · {r.type or 'untyped'} · {r.it_kw:,.1f} kW · {where}"]
     if r.lost_under is not None:
@@ -294,7 +304,7 @@ def _rack_tip(r, basis) -> str:
                      f"{_set(r.binding_scenario)}" + (" fails" if r.binding_scenario else ""))
     lines.append(f"power: {_ids(r.power, RACK_IDS)}")
     lines.append(f"cooling: {_ids(r.cooling, RACK_IDS)}")
-    return "\n".join(lines)
+    return lines
 
 
 def _diagram(d, anchor, basis) -> list[str]:
@@ -323,12 +333,12 @@ def _diagram(d, anchor, basis) -> list[str]:
                    f'height="{n.height:.1f}" rx="3" fill="{BAND_TINTS[n.band]}" '
                    f'stroke="{BAND_COLOURS[n.band]}"/>'
                    f'<text x="{n.x + 6:.1f}" y="{n.y + 15:.1f}">{_e(label)}</text>'
-                   f"<title>{_e(_node_tip(n, basis))}</title></g>")
+                   f"<title>{_tip(_node_tip(n, basis))}</title></g>")
     out += ["</svg>", "</div>", "</section>"]
     return out
 
 
-def _node_tip(n, basis) -> str:
+def _node_tip(n, basis) -> list[str]:
     what = n.kind if n.count == 1 else f"{n.count:,} × {n.kind}"
     lines = [f"{n.label} · {what}"]
     if n.capacity_kw is not None:
@@ -345,7 +355,7 @@ def _node_tip(n, basis) -> str:
     if n.count > 1:
         more = f" … and {n.count - len(n.members):,} more" if n.count > len(n.members) else ""
         lines.append("members: " + ", ".join(n.members) + more)
-    return "\n".join(lines)
+    return lines
 
 
 def _findings(model) -> list[str]:

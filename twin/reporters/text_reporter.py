@@ -1,26 +1,37 @@
 """Text reporter: ``FILE:LINE:COL: SEVERITY CODE message`` lines, like compilers and linters."""
 from __future__ import annotations
 
-import unicodedata
+import re
 
-#: Character categories escaped in a finding line: controls and line/paragraph separators.
-_BREAKING = ("Cc", "Zl", "Zp")
+#: Characters no output line carries as they are: C0 and C1 controls and DEL (ESC, CSI
+#: U+009B, CR...), line and paragraph separators, surrogates (undecodable bytes of a file
+#: name), the bidirectional controls that reorder what a terminal or browser shows
+#: (U+061C, U+200E/F, U+202A-U+202E, U+2066-U+2069), and U+FFFE/U+FFFF (not XML).
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029"
+                    "\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 _KPI_UNITS = {"it_kw": "kW", "facility_kw": "kW", "cooling_kw": "kW", "losses_kw": "kW",
               "pue": "", "tokens_per_s": "tok/s", "tokens_per_s_per_mw": "tok/s/MW",
               "energy_usd_per_mtok": "USD/Mtok"}
 
 
-def one_line(text: str) -> str:
-    """``text`` with control characters and line separators escaped (``\\n``, ``\\u2028``).
+def _escaped(match: re.Match) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
 
-    An id may hold any character; escaping keeps one finding on one line, so a quoted
-    id with a newline in it can neither split a finding nor forge another one.
+
+def one_line(text: str) -> str:
+    """``text`` with every :data:`UNSAFE` character written as a Python escape.
+
+    ``\\n``, ``\\r``, ``\\t``, ``\\x1b``, ``\\x9b``, ``\\u202e``: the one escaping rule of
+    every line twin prints (findings, summaries, tables, headers, messages quoting a
+    file name) and of the text of the HTML report and the SVG plot. An id or a file
+    name may hold any character; escaped, it can neither split a line, forge another
+    one, drive the terminal (colours, cursor, title, screen clearing) nor reorder what
+    is shown. Text without such characters is returned as it is.
     """
-    if text.isprintable():
+    if text.isprintable():  # every UNSAFE character is unprintable: the fast path
         return text
-    return "".join(c.encode("unicode_escape").decode("ascii")
-                   if unicodedata.category(c) in _BREAKING else c for c in text)
+    return UNSAFE.sub(_escaped, text)
 
 
 def finding_line(f) -> str:
@@ -87,7 +98,7 @@ def catalog(types) -> str:
     lines = [header]
     for t in types:
         tokens = "-" if t.tokens_per_s is None else f"{t.tokens_per_s:,.0f}"
-        lines.append(f"{t.name:<14} {t.it_kw:>7g} {t.liquid_fraction or 0:>7.0%} "
+        lines.append(f"{one_line(t.name):<14} {t.it_kw:>7g} {t.liquid_fraction or 0:>7.0%} "
                      f"{t.weight_kg or 0:>10,.0f} {tokens:>10}  {t.status:<9} {t.description}")
     lines.append("")
     lines += [f"{t.name}: {t.source}" for t in types]
@@ -104,17 +115,26 @@ def catalog_import(racks, notes) -> tuple[str, str]:
     if racks:
         tree = {"catalog": {"rack_types": {r.name: snippet_fields(r) for r in racks}}}
         out = yaml.safe_dump(tree, sort_keys=False, allow_unicode=True, width=88)
-    err = "".join(f"{n.file}:{n.line}:{n.column}: {n.severity} {n.name} {n.message}\n"
-                  for n in notes)
+        if UNSAFE.search(out):  # a bidi control YAML prints as is: escape all non-ASCII
+            out = yaml.safe_dump(tree, sort_keys=False, allow_unicode=False, width=88)
+    err = _lines(f"{n.file}:{n.line}:{n.column}: {n.severity} {n.name} {n.message}"
+                 for n in notes)
     return out, err
 
 
 def _lines(lines) -> str:
-    return "".join(f"{line}\n" for line in lines)
+    """Every text output ends here: each line escaped with :func:`one_line`."""
+    return "".join(f"{one_line(line)}\n" for line in lines)
 
 
 def capacity(c) -> str:
-    scope = "N-1 included"
+    if c.checked == 0:
+        scope = "normal operation only: policy.contingency is 0"
+    elif c.contingency > c.checked:
+        scope = (f"N-{c.checked} included; N-{c.contingency} is not searched, "
+                 "`twin validate` the result")
+    else:
+        scope = f"N-{c.checked} included"
     lines = [f"{c.file}: {c.fits} more {c.rack_type} rack(s) fit ({scope})"]
     if c.requested is not None:
         verdict = "fit" if c.ok else "do not fit"
@@ -146,16 +166,27 @@ def _pct(value) -> str:
 
 
 def headroom(h) -> str:
-    lines = [f"{h.file}: headroom (normal operation and worst single failure)", ""]
+    k = h.contingency
+    worst = ("normal operation only: policy.contingency is 0" if k == 0 else
+             "normal operation and worst single failure" if k == 1 else
+             f"normal operation and worst failure set of up to {k} components")
+    lines = [f"{h.file}: headroom ({worst})", ""]
     head = (f"{'component':<14} {'kind':<13} {'capacity kW':>12} {'load kW':>10} {'util':>7} "
-            f"{'margin kW':>10} {'N-1 load kW':>12} {'N-1 util':>8} {'N-1 margin':>11}  worst set")
+            f"{'margin kW':>10}")
+    if k:
+        head += (f" {f'N-{k} load kW':>12} {f'N-{k} util':>8} {f'N-{k} margin':>11}  "
+                 "worst set")
     lines += [head, "-" * len(head)]
     for c in h.components:
-        lines.append(f"{c.id:<14} {c.kind:<13} {_num(c.capacity_kw):>12} {_num(c.load_kw):>10} "
-                     f"{_pct(c.utilization):>7} {_num(c.margin_kw):>10} "
-                     f"{_num(c.worst_load_kw):>12} {_pct(c.worst_utilization):>8} "
-                     f"{_num(c.worst_margin_kw):>11}  {', '.join(c.worst_scenario)}".rstrip())
-    lines += ["", "stranded capacity per hall (probe: the hall's most common rack type)", ""]
+        line = (f"{one_line(c.id):<14} {one_line(c.kind):<13} {_num(c.capacity_kw):>12} "
+                f"{_num(c.load_kw):>10} {_pct(c.utilization):>7} {_num(c.margin_kw):>10}")
+        if k:
+            line += (f" {_num(c.worst_load_kw):>12} {_pct(c.worst_utilization):>8} "
+                     f"{_num(c.worst_margin_kw):>11}  {', '.join(c.worst_scenario)}")
+        lines.append(line.rstrip())
+    searched = (f"; searched with N-{h.searched}, not N-{k}" if k > h.searched else "")
+    lines += ["", f"stranded capacity per hall (probe: the hall's most common rack type{searched})",
+              ""]
     head = (f"{'hall':<12} {'racks':>5} {'IT kW':>10} {'probe':<14} {'free':>5} {'fit':>4} "
             f"{'power-only':>10} {'cooling-only':>12} {'stranded power kW':>18} "
             f"{'stranded cooling kW':>20}  binding")
@@ -163,7 +194,8 @@ def headroom(h) -> str:
     for x in h.halls:
         b = x.binding
         binding = f"{b['code']} {b['component']}: {b['message']}" if b else ""
-        lines.append(f"{x.hall:<12} {x.racks:>5} {x.it_kw:>10,.1f} {x.probe_type or '-':<14} "
+        lines.append(f"{one_line(x.hall):<12} {x.racks:>5} {x.it_kw:>10,.1f} "
+                     f"{one_line(x.probe_type or '-'):<14} "
                      f"{x.free_slots:>5} {x.fits:>4} {x.power_racks:>10} {x.cooling_racks:>12} "
                      f"{x.stranded_power_kw:>18,.1f} {x.stranded_cooling_kw:>20,.1f}  {binding}"
                      .rstrip())
