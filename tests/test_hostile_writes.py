@@ -1,0 +1,105 @@
+"""What twin writes, against hostile places to write and hostile names to write.
+
+Each test is built from the input that showed a problem: an export folder that was not
+twin's, a marker that points outside, an output that is the input, a symbolic link at
+the destination, a rack name outside the Basic Multilingual Plane, CRLF line ends, a
+cell that a spreadsheet would evaluate, a backslash in a DOT id.
+"""
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import mutations
+import pytest
+
+import twin
+from twin.export.dot import dot
+
+ROOT = Path(__file__).resolve().parent.parent
+HALL = str(ROOT / "tests" / "layouts" / "capacity-pdu.yaml")
+BLOCKS = str(ROOT / "layouts" / "blocks" / "gb300-hall.yaml")
+CSVS = ["locations.csv", "power-feeds.csv", "power-panels.csv", "racks.csv", "sites.csv"]
+
+
+def run(*argv):
+    return mutations.run_cli([str(a) for a in argv])
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def tree_of(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (relative name → bytes), links as their target."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink():
+            out[str(path.relative_to(folder))] = b"-> " + os.readlink(path).encode()
+        elif path.is_file():
+            out[str(path.relative_to(folder))] = path.read_bytes()
+    return out
+
+
+@pytest.fixture
+def umask022():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def _usd():
+    return pytest.importorskip("pxr", reason="usd-core is not installed: pip install 'twin[usd]'")
+
+
+# ---------------------------------------------------------------- DOT ids
+
+def _dot_unquote(name: str) -> str:
+    """What the Graphviz lexer makes of a quoted ID: ``\\"`` is ``"``, a backslash before
+    a line break joins lines, every other character stays."""
+    assert name[0] == name[-1] == '"'
+    body, out, i = name[1:-1], [], 0
+    while i < len(body):
+        pair = body[i:i + 2]
+        if pair == '\\"':
+            out.append('"')
+            i += 2
+        elif pair == "\\\\":
+            out.append("\\\\")
+            i += 2
+        elif pair == "\\\n":
+            i += 2
+        else:
+            out.append(body[i])
+            i += 1
+    return "".join(out)
+
+
+ODD_IDS = ["a\\b", "a\\\\b", "\\N", "x\\l", 'q"uote', 'a\\\\"b', "back\\\\", "two\nlines",
+           "ends\\\\\\\\"]
+
+
+def test_dot_ids_round_trip_through_a_dot_parser():
+    pydot = pytest.importorskip("pydot", reason="pydot is not installed: pip install '.[test]'")
+    power = "".join(f"  {json.dumps(i)}: {{kind: utility, capacity_kw: 10}}\n" for i in ODD_IDS)
+    layout = twin.load_bytes(f"twin: 1\npower:\n{power}", "odd.yaml").layout
+    assert [c.id for c in layout.power] == ODD_IDS
+    (graph,) = pydot.graph_from_dot_data(dot(layout))
+    (power_cluster,) = [g for g in graph.get_subgraphs() if g.get_name() == "cluster_power"]
+    nodes = power_cluster.get_nodes()
+    assert [_dot_unquote(n.get_name()) for n in nodes] == ODD_IDS
+    # labels are escStrings: \\ shows one backslash, \n breaks the line
+    label = nodes[0].get_attributes()["label"]
+    assert label == '"a\\\\b\\nutility, 10 kW"'
+
+
+@pytest.mark.parametrize("ident", ["ends\\", 'a\\"b', "x\\\nb", "nul\0"])
+def test_a_dot_id_no_dot_file_can_hold_is_refused_before_anything_is_written(tmp_path, ident):
+    power = f"  {json.dumps(ident)}: {{kind: utility, capacity_kw: 10}}\n"
+    layout = tmp_path / "odd.yaml"
+    layout.write_text(f"twin: 1\npower:\n{power}")
+    code, _, err = run("export", layout, "--dot", tmp_path / "o.dot", "--netbox", tmp_path / "nb")
+    assert code == 2 and "which a DOT file cannot hold as a node name" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["odd.yaml"]
