@@ -7,6 +7,8 @@ cell that a spreadsheet would evaluate, a backslash in a DOT id.
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import stat
@@ -17,6 +19,7 @@ import pytest
 
 import twin
 from twin.export.dot import dot
+from twin.export.netbox import cell, netbox_csvs
 
 ROOT = Path(__file__).resolve().parent.parent
 HALL = str(ROOT / "tests" / "layouts" / "capacity-pdu.yaml")
@@ -52,6 +55,39 @@ def umask022():
 
 def _usd():
     return pytest.importorskip("pxr", reason="usd-core is not installed: pip install 'twin[usd]'")
+
+
+# ---------------------------------------------------------------- NetBox CSV cells
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "\0x",
+                                  '=HYPERLINK("http://x","y")'])
+def test_a_cell_that_starts_like_a_formula_is_neutralised(text):
+    got = cell(text)
+    assert got.startswith("\"'")
+    assert next(csv.reader(io.StringIO(got + "\n"))) == ["'" + text]
+
+
+@pytest.mark.parametrize("value, shown", [(-5, "-5"), (2.5, "2.5"), ("a-1", "a-1"),
+                                          ("x,y", '"x,y"'), ("'=x", "'=x")])
+def test_numbers_and_plain_text_are_written_as_they_are(value, shown):
+    assert cell(value) == shown
+
+
+def test_netbox_export_neutralises_hostile_names_everywhere(tmp_path):
+    text = (Path(HALL).read_text().replace("r1:", '"=cmd|\' /C calc\'!A0":')
+            .replace("hall-1", '"@hall"').replace("pdu-a", '"-pdu"')
+            + "site: {name: \"+site\", notes: \"=1+1\"}\n")
+    files = netbox_csvs(twin.load_bytes(text, "h.yaml").layout)
+    for name, body in files.items():
+        for row in csv.reader(io.StringIO(body)):
+            for value in row:
+                assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (name, value)
+    racks = list(csv.DictReader(io.StringIO(files["racks.csv"])))
+    assert racks[0]["name"] == "'=cmd|' /C calc'!A0" and racks[0]["location"] == "'@hall a"
+    feeds = list(csv.DictReader(io.StringIO(files["power-feeds.csv"])))
+    assert feeds[0]["power_panel"] == "'-pdu" and feeds[0]["site"] == "'+site"
+    sites = list(csv.DictReader(io.StringIO(files["sites.csv"])))
+    assert (sites[0]["name"], sites[0]["comments"]) == ("'+site", "'=1+1")
 
 
 # ---------------------------------------------------------------- DOT ids
