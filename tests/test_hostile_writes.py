@@ -18,6 +18,7 @@ import mutations
 import pytest
 
 import twin
+from twin.edit import add_racks, line_end
 from twin.export.dot import dot
 from twin.export.netbox import cell, netbox_csvs
 
@@ -55,6 +56,77 @@ def umask022():
 
 def _usd():
     return pytest.importorskip("pxr", reason="usd-core is not installed: pip install 'twin[usd]'")
+
+
+# ---------------------------------------------------------------- capacity --write
+
+EMOJI = "\U0001F600"  # outside the Basic Multilingual Plane
+
+
+def _hall_with(row: str) -> str:
+    text = Path(HALL).read_text()
+    return text.replace("rows: {a: 12}", f'rows: {{"{row}": 12}}').replace(
+        "row: a,", f'row: "{row}",')
+
+
+def test_capacity_write_with_a_name_outside_the_bmp_reads_back(tmp_path):
+    layout = tmp_path / "hall.yaml"
+    layout.write_text(_hall_with(f"a{EMOJI}"), encoding="utf-8")
+    out = tmp_path / "plus.yaml"
+    code, _, err = run("capacity", layout, "--rack-type", "air-10", "--write", out)
+    assert code == 0, err
+    text = out.read_text(encoding="utf-8")
+    assert "\\ud83d" not in text
+    assert f"a{EMOJI}-04: {{type: air-10, hall: hall-1, row: a{EMOJI}, pos: 4," in text
+    loaded = twin.load(str(out))
+    assert loaded.ok
+    assert [r.id for r in loaded.layout.racks][3:] == [f"a{EMOJI}-{p:02d}" for p in range(4, 11)]
+    assert {r.row for r in loaded.layout.racks} == {f"a{EMOJI}"}
+    assert run("validate", out)[0] == 0
+
+
+@pytest.mark.parametrize("name", ["a\u2028b", "a\x85b", "tab\there", "q\"uote", "back\\slash",
+                                  "null", "yes", "-x", "x: y", "#x", "\ufeffbom", "\ue000pua"])
+def test_capacity_write_quotes_what_yaml_would_change(tmp_path, name):
+    text = _hall_with(name.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t")
+                      .replace("\u2028", "\\L").replace("\x85", "\\N").replace("\ufeff", "\\uFEFF"))
+    layout = tmp_path / "hall.yaml"
+    layout.write_text(text, encoding="utf-8")
+    assert {r.row for r in twin.load(str(layout)).layout.racks} == {name}
+    out = tmp_path / "plus.yaml"
+    code, _, err = run("capacity", layout, "--rack-type", "air-10", "--write", out)
+    assert code == 0, err
+    racks = twin.load(str(out)).layout.racks
+    assert len(racks) == 10 and {r.row for r in racks} == {name}
+
+
+def test_capacity_write_keeps_lf_and_lone_cr_files_as_they_are():
+    racks = [("r9", {"type": "air-10", "pos": 9})]
+    lf = "twin: 1\nracks:\n  r1: {pos: 1}\n"
+    assert add_racks(lf.encode(), racks, "n") == \
+        b"twin: 1\nracks:\n  r1: {pos: 1}\n  # n\n  r9: {type: air-10, pos: 9}\n"
+    cr = lf.replace("\n", "\r")
+    assert line_end(cr) == "\r"
+    assert add_racks(cr.encode(), racks, "n") == \
+        b"twin: 1\rracks:\r  r1: {pos: 1}\r  # n\r  r9: {type: air-10, pos: 9}\r"
+    # line separators inside a quoted scalar are kept, and are no line ends to the edit
+    odd = 'twin: 1\nsite: {notes: "a\u2028b\x85c"}\nracks:\n  r1: {pos: 1}\npolicy: {}\n'
+    assert add_racks(odd.encode(), racks, "n").decode() == odd.replace(
+        "policy:", "  # n\n  r9: {type: air-10, pos: 9}\npolicy:")
+    # a note with a line break stays one comment line
+    assert add_racks(lf.encode(), racks, "two\nlines").decode().count("\n") == 5
+
+
+def test_capacity_write_into_racks_written_as_a_flow_mapping_is_a_usage_error(tmp_path):
+    text = Path(HALL).read_text()
+    head, _, racks = text.partition("racks:\n")
+    flow = "racks: {" + ", ".join(line.strip() for line in racks.splitlines()) + "}\n"
+    layout = tmp_path / "flow.yaml"
+    layout.write_text(head + flow)
+    code, _, err = run("capacity", layout, "--rack-type", "air-10", "--write",
+                       tmp_path / "plus.yaml")
+    assert code == 2 and "racks: is written as one flow mapping" in err
+    assert not (tmp_path / "plus.yaml").exists()
 
 
 # ---------------------------------------------------------------- NetBox CSV cells
