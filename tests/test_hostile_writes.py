@@ -106,11 +106,12 @@ def test_usd_re_export_replaces_only_its_own_files_and_keeps_the_folder_mode(tmp
     assert {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()} == listed
     (out / "my-notes.txt").write_text("added after the first export")
     (out / "scene.usda").write_text("edited by hand")      # twin's own file: replaced
+    (out / "scene.usda").chmod(0o640)                      # its mode is kept
     code, _, err = run("export", HALL, "--usd", out)
     assert code == 0, err
     assert (out / "my-notes.txt").read_text() == "added after the first export"
     assert (out / "scene.usda").read_text().startswith("#usda 1.0")
-    assert mode(out) == 0o755
+    assert mode(out) == 0o755 and mode(out / "scene.usda") == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 

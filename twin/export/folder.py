@@ -206,7 +206,7 @@ def building(outdir: str, *, kind: str, flag: str, layout: str = "",
     try:
         yield temp
         _publish(temp, target, outdir, kind=kind, flag=flag, layout=layout,
-                 file_mode=new_file_mode(max_mode), dir_mode=dir_mode, protect=protect)
+                 max_mode=max_mode, dir_mode=dir_mode, protect=protect)
     except OSError as exc:
         raise UsageError(f"{flag} {outdir}: cannot write: {exc.strerror or exc}") from None
     finally:
@@ -214,7 +214,8 @@ def building(outdir: str, *, kind: str, flag: str, layout: str = "",
 
 
 def _publish(temp: str, target: str, outdir: str, *, kind: str, flag: str, layout: str,
-             file_mode: int, dir_mode: int, protect: Iterable[str]) -> None:
+             max_mode: int | None, dir_mode: int, protect: Iterable[str]) -> None:
+    file_mode = new_file_mode(max_mode)
     folders, files = _walk(temp)
     sums = {name: _seal(os.path.join(temp, name), file_mode) for name in files}
     for name in folders:
@@ -236,14 +237,16 @@ def _publish(temp: str, target: str, outdir: str, *, kind: str, flag: str, layou
             fsync_folder(os.path.dirname(target))
             return
     _move_in(temp, target, old, folders, sums, kind=kind, flag=flag, layout=layout,
-             file_mode=file_mode, dir_mode=dir_mode, protect=protect, outdir=outdir)
+             max_mode=max_mode, dir_mode=dir_mode, protect=protect, outdir=outdir)
 
 
 def _move_in(temp, target, old: Marker | None, folders: list[str], sums: dict[str, dict], *,
-             kind, flag, layout, file_mode, dir_mode, protect, outdir) -> None:
+             kind, flag, layout, max_mode, dir_mode, protect, outdir) -> None:
     """Move the built files into an existing folder: plan and check everything, then an
     interim marker (``complete: false``) listing old and new, the moves, the removals of
-    old files the new export does not write, and the final marker."""
+    old files the new export does not write, and the final marker. A file replaced keeps
+    its permission bits, less any the input lacks."""
+    file_mode = new_file_mode(max_mode)
     shown = f"{flag} {outdir}"
     old_files = set(old.files) if old else set()
     old_folders = set(old.folders) if old else set()
@@ -257,7 +260,7 @@ def _move_in(temp, target, old: Marker | None, folders: list[str], sums: dict[st
         st = os.lstat(path)
         return (st.st_dev, st.st_ino) in inputs
 
-    make = []
+    make, kept = [], {}
     for name in folders:
         at = os.path.join(target, name)
         what = _kind(at)
@@ -282,6 +285,7 @@ def _move_in(temp, target, old: Marker | None, folders: list[str], sums: dict[st
         if is_input(at):
             raise UsageError(f"{shown}: {name} is an input of this run; writing there would "
                              "replace it: give another folder")
+        kept[name] = os.lstat(at).st_mode & 0o777 & (0o777 if max_mode is None else max_mode)
     gone = []
     for name in sorted(old_files - set(sums)):
         at = os.path.join(target, name)
@@ -302,6 +306,8 @@ def _move_in(temp, target, old: Marker | None, folders: list[str], sums: dict[st
         os.mkdir(os.path.join(target, name), dir_mode)
     for name in sums:
         at = os.path.join(target, name)
+        if name in kept:
+            os.chmod(os.path.join(temp, name), kept[name])
         os.replace(os.path.join(temp, name), at)
         touched.add(os.path.dirname(at))
     for name in gone:
