@@ -657,3 +657,50 @@ def test_usd_files_stay_inside_the_folder_whatever_the_ids(tmp_path):
                  if p.GetAttribute("twin:id"))
     assert ids == sorted(["../../etc/passwd", '/abs"q\nline\\', "=cmd|x", "c\U0001F600",
                           "h/.."])
+
+
+def test_an_export_killed_while_moving_in_is_recognisable_and_finished_next_time(tmp_path):
+    import signal
+    import textwrap
+    import time
+
+    out = tmp_path / "out"
+    assert _netbox(out)[0] == 0
+    (out / "mine.txt").write_text("mine")
+    ready = tmp_path / "ready"
+    # the child stops for good on its second move into the folder (the first CSV is in):
+    # then it is SIGKILLed, so no cleanup of any kind runs
+    child = textwrap.dedent(f"""
+        import os, sys, time
+        real, moves = os.replace, []
+        def replace(src, dst):
+            if os.path.dirname(dst) == {str(out)!r}:
+                moves.append(dst)
+                if len(moves) == 3:
+                    open({str(ready)!r}, "w").close()
+                    time.sleep(600)
+            real(src, dst)
+        os.replace = replace
+        from twin.cli import main
+        sys.exit(main(["export", {HALL!r}, "--netbox", {str(out)!r}]))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", child], cwd=ROOT)
+    try:
+        for _ in range(1200):  # up to 120 s on a loaded machine
+            if ready.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert ready.exists(), "the child never reached the third move"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+    marker = json.loads((out / MARKER).read_text())
+    assert marker["complete"] is False and sorted(marker["files"]) == CSVS
+    assert (out / "mine.txt").read_text() == "mine"
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")]
+    assert len(leftovers) == 1 and leftovers[0].endswith(".tmp")  # documented: by hand
+    assert _netbox(out)[0] == 0
+    marker = json.loads((out / MARKER).read_text())
+    assert marker["complete"] is True and (out / "mine.txt").read_text() == "mine"
+    for name, facts in marker["files"].items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == facts["sha256"]
