@@ -212,7 +212,8 @@ def test_example_hall_has_one_power_feed_per_rack_feed_with_twin_ratings(tmp_pat
     proc = run("export", HALL, "--netbox", str(out))
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "locations.csv", "power-feeds.csv", "power-panels.csv", "racks.csv", "sites.csv"]
+        ".twin-export.json", "locations.csv", "power-feeds.csv", "power-panels.csv",
+        "racks.csv", "sites.csv"]
     layout = twin.load(HALL).layout
     feeds = _rows((out / "power-feeds.csv").read_text())
     assert len(feeds) == sum(len(r.power) for r in layout.racks) == 80

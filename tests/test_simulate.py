@@ -496,9 +496,9 @@ def test_svg_plot_is_written_atomically_and_is_well_formed(tmp_path, monkeypatch
     written = []
     real = twin.atomic.write_atomic
 
-    def spy(path, data):
+    def spy(path, data, **options):
         written.append(path)
-        real(path, data)
+        real(path, data, **options)
     monkeypatch.setattr(twin.atomic, "write_atomic", spy)
     code = cli.main(["simulate", str(_write(tmp_path, HOT)), "--weather", str(TMY3),
                      "--plot", str(out), "--no-progress"])

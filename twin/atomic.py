@@ -1,8 +1,15 @@
-"""Write a file so that it is either the old one or the whole new one, never half of it."""
+"""Write a file so that it is either the old one or the whole new one, never half of it.
+
+Also the rules every writer of twin shares: a symbolic link at the destination is
+refused, an output that is one of the inputs is refused, and what twin writes is never
+more readable than the layout it was made from (docs/robustness.md).
+"""
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+from collections.abc import Iterable
 
 from twin.errors import UsageError
 
@@ -21,22 +28,101 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: str, data: str | bytes) -> None:
+def new_file_mode(max_mode: int | None = None) -> int:
+    """Permission bits of a new file: ``0o666`` less the umask, as ``open()`` gives, and at
+    most ``max_mode`` (the input's bits) when given."""
+    mode = 0o666 & ~_umask()
+    return mode if max_mode is None else mode & max_mode
+
+
+def new_folder_mode(max_mode: int | None = None) -> int:
+    """Permission bits of a new folder: ``0o777`` less the umask, and at most ``max_mode``
+    with search (x) bits added where it lets read (a 0600 input gives 0700 folders)."""
+    mode = 0o777 & ~_umask()
+    if max_mode is None:
+        return mode
+    return mode & (max_mode | (max_mode & 0o444) >> 2)
+
+
+def input_mode(paths: Iterable[str | None]) -> int | None:
+    """The permission bits every one of ``paths`` has (the most private input wins);
+    ``None`` when none is a file that can be stat'ed (standard input)."""
+    mode = None
+    for path in paths:
+        if path is None or path == "-":
+            continue
+        try:
+            bits = os.stat(path).st_mode & 0o777
+        except OSError:
+            continue
+        mode = bits if mode is None else mode & bits
+    return mode
+
+
+def link_refusal(path: str, flag: str = "") -> UsageError:
+    """The usage error for a symbolic link where twin would write."""
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    shown = f"{flag} {path}" if flag else path
+    return UsageError(f"{shown}: is a symbolic link (to {target}); twin neither replaces a "
+                      "link nor writes through it: give the real path, or remove the link")
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def refuse_input(output: str | None, inputs: Iterable[str | None], flag: str) -> None:
+    """Raise a usage error when ``output`` is one of ``inputs``: the same file by name, by a
+    symbolic link or by a hard link. Writing there would replace the layout read."""
+    if not output or output == "-":
+        return
+    for path in inputs:
+        if path is None or path == "-":
+            continue
+        if _same_file(output, path):
+            if os.path.islink(output):
+                how = " (a symbolic link to it)"
+            elif os.path.realpath(output) != os.path.realpath(path):
+                how = " (a hard link to it)"
+            elif os.path.abspath(output) != os.path.abspath(path):
+                how = " (by another path)"
+            else:
+                how = ""
+            raise UsageError(f"{flag} {output}: is the input {path}{how}; writing there would "
+                             "replace it: give another output path")
+
+
+def write_atomic(path: str, data: str | bytes, *, max_mode: int | None = None) -> None:
     """Write ``data`` to a temporary file beside ``path``, flush it to disk, rename it over.
 
     A crash or kill at any moment leaves ``path`` as it was before or complete after. An
     existing file keeps its permission bits; a new one gets ``0o666`` less the umask, as
-    ``open()`` would give it. Text is written as UTF-8 with ``\\n`` line ends. Raises
-    :class:`UsageError` when the file cannot be written (the temporary file is removed).
+    ``open()`` would give it; either way at most ``max_mode`` when given (the permission
+    bits of the input the file is made from). Text is written as UTF-8 as it is (line
+    ends included). A symbolic link at ``path`` is refused, never replaced or followed.
+    Raises :class:`UsageError` when the file cannot be written (the temporary file is
+    removed).
     """
     directory = os.path.dirname(os.path.abspath(path))
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        mode = os.stat(path).st_mode & 0o777
+        st = os.lstat(path)
     except FileNotFoundError:
-        mode = 0o666 & ~_umask()
+        mode = new_file_mode()
     except OSError as exc:
         raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    else:
+        if stat.S_ISLNK(st.st_mode):
+            raise link_refusal(path)
+        mode = st.st_mode & 0o777
+    if max_mode is not None:
+        mode &= max_mode
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
                                         dir=directory)
@@ -57,7 +143,12 @@ def write_atomic(path: str, data: str | bytes) -> None:
         if isinstance(exc, OSError):
             raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
         raise
-    try:  # make the rename itself durable; not every system can open a directory
+    fsync_folder(directory)
+
+
+def fsync_folder(directory: str) -> None:
+    """Make renames into ``directory`` durable; not every system can open a folder."""
+    try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:
         return

@@ -11,7 +11,7 @@ import os
 import sys
 
 from twin import api
-from twin.atomic import write_atomic
+from twin.atomic import refuse_input, write_atomic
 from twin.catalog import builtin_rack_types
 from twin.emit import emit
 from twin.errors import UsageError
@@ -253,8 +253,12 @@ def cmd_whatif(args) -> int:
 
 
 def cmd_expand(args) -> int:
+    from twin.edit import check_reads_back
+
     path = args.layout
-    tree, findings = api.read_tree(path, limits=_limits(args))
+    refuse_input(args.output, [path], "-o")
+    limits = _limits(args)
+    tree, findings = api.read_tree(path, limits=limits)
     if findings or tree is None:
         sys.stderr.write("".join(f"{finding_line(f)}\n" for f in findings))
         sys.stderr.write(_line(f"{path}: not expanded: fix the problems above"))
@@ -262,7 +266,11 @@ def cmd_expand(args) -> int:
     text = (f"# Flat layout expanded by `twin expand` from {one_line(os.path.basename(path))}; "
             "edit that file, not this one.\n" + emit(tree))
     if args.output:
-        write_atomic(args.output, text)
+        try:
+            check_reads_back(text, tree, limits)
+        except ValueError as exc:
+            raise UsageError(f"-o {args.output}: not written: {exc}") from None
+        _write_output(args.output, text, "-o", _inputs(path, tree=tree))
     else:
         sys.stdout.write(text)
     return 0
@@ -270,11 +278,21 @@ def cmd_expand(args) -> int:
 
 def cmd_capacity(args) -> int:
     from twin.capacity import search
-    from twin.edit import append_racks
+    from twin.edit import add_racks, check_racks_added
+    from twin.source import read_bytes
 
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be a positive number")
-    loaded = api.load(args.layout, limits=_limits(args))
+    limits = _limits(args)
+    data = None
+    if args.write:  # read once: the text edited is the text checked (standard input too)
+        refuse_input(args.write, [args.layout], "--write")
+        data = read_bytes(args.layout, limits)
+        if data is None and args.layout == "-":
+            raise UsageError(f"-: standard input is larger than {limits.max_bytes:,} bytes; "
+                             "raise the limit with --max-bytes if this is intended")
+    loaded = (api.load_bytes(data, args.layout, limits=limits) if data is not None
+              else api.load(args.layout, limits=limits))
     report = api.validate(loaded)
     reporter = REPORTERS[args.format]
     if not report.ok or loaded.layout is None:
@@ -302,8 +320,6 @@ def cmd_capacity(args) -> int:
         if not result.placed:
             sys.stderr.write(_line(f"twin: no rack fits: {args.write} not written"))
         else:
-            with open(args.layout, encoding="utf-8") as handle:
-                text = handle.read()
             racks = []
             for p in result.placed:
                 fields = {"type": p.type, "hall": p.hall, "row": p.row, "pos": p.pos,
@@ -314,11 +330,13 @@ def cmd_capacity(args) -> int:
                     fields["contingency"] = p.contingency
                 racks.append((p.id, fields))
             try:
-                new_text = append_racks(text, racks, f"added by twin capacity: {len(racks)} x "
-                                        f"{rack_type.name}, links copied from their row")
-            except ValueError as exc:
-                raise UsageError(f"--write: {exc}") from None
-            write_atomic(args.write, new_text)
+                new = add_racks(data, racks, f"added by twin capacity: {len(racks)} x "
+                                f"{rack_type.name}, links copied from their row")
+                check_racks_added(data, new, racks, file=args.layout, old_layout=layout,
+                                  limits=limits)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise UsageError(f"--write {args.write}: not written: {exc}") from None
+            _write_output(args.write, new, "--write", _inputs(args.layout, layout))
     sys.stdout.write(reporter.capacity(result))
     return 0 if result.ok else 1
 
@@ -328,6 +346,7 @@ def cmd_report(args) -> int:
 
     if args.html and os.path.isdir(args.html):
         raise UsageError(f"--html: {args.html} is a directory")
+    refuse_input(args.html, [args.layout], "--html")
     loaded = api.load(args.layout, limits=_limits(args))
     reporter = REPORTERS[args.format]
     report = api.validate(loaded)
@@ -342,28 +361,29 @@ def cmd_report(args) -> int:
     result = headroom(snap)
     sys.stdout.write(reporter.headroom(result))
     if args.html:
-        _write_html_report(args.html, snap, report, result)
+        inputs = _inputs(args.layout, loaded.layout)
+        _write_html_report(args.html, snap, report, result, inputs)
     return 0 if report.ok else 1
 
 
-def _write_html_report(path: str, snap, report, result) -> None:
+def _write_html_report(path: str, snap, report, result, inputs=()) -> None:
     """``twin report --html OUT``: build the page's model, render it, write it atomically."""
-    from twin.atomic import write_atomic
     from twin.htmlreport import build
     from twin.reporters.html_reporter import html
 
-    write_atomic(path, html(build(snap, report, result)))
+    _write_output(path, html(build(snap, report, result)), "--html", inputs)
     sys.stderr.write(_line(f"twin: wrote {path}"))
 
 
 def cmd_simulate(args) -> int:
     from twin import plot, profile, weather
-    from twin.atomic import write_atomic
     from twin.simulate import simulate
 
     if not 1 <= args.hours <= weather.HOURS_PER_YEAR:
         raise UsageError(f"--hours must be 1 to {weather.HOURS_PER_YEAR:,}, not {args.hours}")
     limits = _limits(args)
+    load_file = args.load if os.path.isfile(args.load) else None
+    refuse_input(args.plot, [args.layout, args.weather, load_file], "--plot")
     ambient = weather.read(args.weather) if args.weather else None
     load = profile.read(args.load)
     show = None if args.no_progress else _bar_printer(args.layout)
@@ -388,7 +408,8 @@ def cmd_simulate(args) -> int:
         return 1
     sys.stdout.write(REPORTERS[args.format].simulation(sim))
     if args.plot:
-        write_atomic(args.plot, plot.svg(sim))
+        _write_output(args.plot, plot.svg(sim), "--plot",
+                      [*_inputs(args.layout, loaded.layout), args.weather, load_file])
     return 0 if sim.ok else 1
 
 
@@ -486,7 +507,6 @@ def _schema_parser(sub) -> None:
 
 
 def cmd_schema(args) -> int:
-    from twin.atomic import write_atomic
     from twin.layout_schema import text
 
     if args.output:
@@ -567,9 +587,11 @@ def _export_parser(sub) -> None:
         "            scene.usda (docs/usd.md)\n"
         "  --netbox  a folder of NetBox bulk-import CSV files (docs/netbox.md)\n"
         "  --dot     one Graphviz file with a power and a cooling cluster (docs/export.md)\n"
-        "Everything is written atomically. Exit 1 when the layout has errors (the files\n"
-        "are still written when it loads; the findings travel with the USD scene), 2 on a\n"
-        "usage problem.",
+        "Everything is written atomically. A folder must be new, empty, or twin's own\n"
+        "earlier export (marked by .twin-export.json): only the files that marker lists\n"
+        "are replaced, nothing else is touched (docs/export.md). Exit 1 when the layout\n"
+        "has errors (the files are still written when it loads; the findings travel with\n"
+        "the USD scene), 2 on a usage problem.",
         epilog="examples:\n  twin export layouts/gb300-hall.yaml --usd out/usd\n"
         "  twin export layouts/gb300-hall.yaml --netbox out/netbox --dot out/hall.dot\n"
         "  cd out/usd && simready-validate --profile AIF-Entity --version 0.2.0 "
@@ -584,7 +606,7 @@ def _export_parser(sub) -> None:
 
 
 def cmd_export(args) -> int:
-    from twin.atomic import write_atomic
+    from twin.atomic import input_mode
 
     if not (args.usd or args.netbox or args.dot):
         raise UsageError("export: give at least one of --usd OUTDIR, --netbox DIR, --dot OUT")
@@ -592,6 +614,7 @@ def cmd_export(args) -> int:
         from twin.export.usd import require_usd
         require_usd()  # before anything is written
     limits = _limits(args)
+    refuse_input(args.dot, [args.layout], "--dot")
     loaded = api.load(args.layout, limits=limits)
     report = api.validate(loaded)
     layout = loaded.layout
@@ -602,37 +625,63 @@ def cmd_export(args) -> int:
         sys.stderr.write(_line(f"{args.layout}: not exported: fix the problems above"))
         return 1
     written = []
+    inputs = _inputs(args.layout, layout)
     if args.dot:
         from twin.export.dot import dot
-        write_atomic(args.dot, dot(layout))
+        text = dot(layout)  # an id DOT cannot hold is refused before anything is written
+        _write_output(args.dot, text, "--dot", inputs)
         written.append(args.dot)
     if args.netbox:
         from twin.export.netbox import netbox_csvs, ratings_from_tree
         tree, _ = api.read_tree(args.layout, limits=limits)  # the ratings as written
-        _write_folder(args.netbox, netbox_csvs(layout, ratings_from_tree(tree)))
+        _write_folder(args.netbox, netbox_csvs(layout, ratings_from_tree(tree)),
+                      layout=os.path.basename(args.layout), inputs=inputs)
         written.append(args.netbox)
     if args.usd:
         from twin.export.usd import export_usd
         from twin.report import component_headroom
         roots = export_usd(args.usd, layout, findings=report.findings,
-                           headroom=component_headroom(report.snapshot), kpis=report.kpis)
+                           headroom=component_headroom(report.snapshot), kpis=report.kpis,
+                           max_mode=input_mode(inputs), protect=inputs)
         written.append(f"{args.usd} ({len(roots)} package(s) and scene.usda)")
     sys.stdout.write("".join(_line(f"wrote {w}") for w in written))
     return 0 if report.ok else 1
 
 
-def _write_folder(folder: str, files: dict[str, str]) -> None:
-    """Write each file of ``files`` into ``folder`` atomically (one rename per file)."""
-    from twin.atomic import write_atomic
+def _write_folder(folder: str, files: dict[str, str], *, layout: str = "",
+                  inputs=()) -> None:
+    """Write ``files`` into the export folder ``folder`` as a set, by the rules of
+    :mod:`twin.export.folder` (never a file twin did not write; the marker last)."""
+    from twin.atomic import input_mode, write_atomic
+    from twin.export.folder import building
 
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"{folder}: cannot create: {exc.strerror or exc}") from None
-    if not os.path.isdir(folder):
-        raise UsageError(f"{folder}: not a directory")
-    for name, text in files.items():
-        write_atomic(os.path.join(folder, name), text)
+    mode = input_mode(inputs)
+    with building(folder, kind="netbox", flag="--netbox", layout=layout, max_mode=mode,
+                  protect=inputs) as temp:
+        for name, text in files.items():
+            write_atomic(os.path.join(temp, name), text, max_mode=mode)
+
+
+def _inputs(path: str, layout=None, tree=None) -> list[str]:
+    """The layout file and the files it includes that hold its entries: what no output
+    may replace, and whose permission bits cap the outputs' (docs/robustness.md)."""
+    files = [path]
+    if layout is not None:
+        files += sorted({loc.file for _, loc in layout.locs if loc.file})
+    if tree is not None:
+        for entry in tree.entries.values():
+            body = getattr(entry.value, "entries", {})
+            files += sorted({e.file for e in (entry, *body.values()) if e.file})
+    return list(dict.fromkeys(files))
+
+
+def _write_output(path: str, data: str | bytes, flag: str, inputs) -> None:
+    """Write one output file atomically: never over an input (by name, symbolic or hard
+    link), never through a symbolic link, never more readable than the inputs."""
+    from twin import atomic
+
+    atomic.refuse_input(path, inputs, flag)
+    atomic.write_atomic(path, data, max_mode=atomic.input_mode(inputs))
 
 
 COMMANDS = {"validate": cmd_validate, "whatif": cmd_whatif, "expand": cmd_expand,

@@ -6,8 +6,6 @@ that component. The mapping and what NetBox cannot hold are in docs/netbox.md.
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from dataclasses import dataclass
@@ -98,13 +96,31 @@ def _int(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV
+#: Injection"; NUL from OWASP ASVS 1.2.10): a text cell starting with one is neutralised.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def cell(value) -> str:
+    """One CSV cell. Numbers twin computed are written as they are; text (ids, names,
+    notes, descriptions) that starts like a formula gets a leading ``'`` and is quoted,
+    so a spreadsheet shows it as text and never evaluates it (docs/netbox.md)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    text = str(value)
+    formula = text.startswith(FORMULA_START)
+    if formula:
+        text = "'" + text
+    if formula or any(c in text for c in ',"\n\r') or text != text.strip():
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def _csv(header: tuple[str, ...], rows: list[dict]) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
-    w.writeheader()
+    lines = [",".join(header)]
     for row in rows:
-        w.writerow({k: row.get(k, "") for k in header})
-    return buf.getvalue()
+        lines.append(",".join(cell(row.get(k, "")) for k in header))
+    return "".join(f"{line}\n" for line in lines)
 
 
 def netbox_csvs(layout: Layout, ratings: dict[str, Rating] | None = None) -> dict[str, str]:

@@ -8,14 +8,13 @@ from __future__ import annotations
 import datetime
 import os
 import re
-import shutil
 import struct
-import tempfile
 import zlib
 from dataclasses import dataclass, field
 
 from twin.atomic import write_atomic
 from twin.errors import UsageError
+from twin.export.folder import building
 from twin.model import Layout, Rack
 
 #: SimReady profile the packages are written for.
@@ -577,39 +576,21 @@ def write_scene(path: str, layout: Layout, of: dict[str, str], *, findings=(),
 
 
 def export_usd(outdir: str, layout: Layout, *, findings=(), headroom=(), kpis=None,
-               today: str | None = None) -> list[str]:
-    """Write the packages and ``scene.usda`` into ``outdir`` (built in a temporary folder
-    next to it, then renamed into place). Returns the package root files (relative)."""
+               today: str | None = None, max_mode: int | None = None,
+               protect=()) -> list[str]:
+    """Write the packages and ``scene.usda`` into ``outdir``: built in a temporary folder
+    beside it, then moved in by :func:`twin.export.folder.building` (which refuses a
+    folder holding files twin did not write). Returns the package root files (relative).
+    """
     _pxr()
     today = today or datetime.date.today().isoformat()
-    target = os.path.abspath(outdir)
-    parent = os.path.dirname(target)
-    if os.path.exists(target) and not os.path.isdir(target):
-        raise UsageError(f"--usd {outdir}: exists and is not a directory")
-    if os.path.isdir(target) and os.listdir(target) and not os.path.exists(
-            os.path.join(target, "scene.usda")):
-        raise UsageError(f"--usd {outdir}: folder is not empty and holds no earlier twin "
-                         "export; give a new or empty folder")
-    try:
-        os.makedirs(parent, exist_ok=True)
-        temp = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.", dir=parent)
-    except OSError as exc:
-        raise UsageError(f"--usd {outdir}: cannot write: {exc.strerror or exc}") from None
-    try:
+    source = os.path.basename(layout.file)
+    with building(outdir, kind="usd", flag="--usd", layout=source, max_mode=max_mode,
+                  protect=protect) as temp:
         pkgs, of = packages(layout)
-        roots = [os.path.relpath(write_package(p, temp, source=os.path.basename(layout.file),
-                                               today=today), temp) for p in pkgs]
+        roots = [os.path.relpath(write_package(p, temp, source=source, today=today), temp)
+                 for p in pkgs]
         write_scene(os.path.join(temp, "scene.usda"), layout, of, findings=findings,
                     headroom=headroom, kpis=kpis)
         write_atomic(os.path.join(temp, "packages.txt"), "".join(f"{r}\n" for r in roots))
-        old = None
-        if os.path.isdir(target):
-            old = f"{temp}.old"
-            os.replace(target, old)
-        os.replace(temp, target)
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
     return roots
