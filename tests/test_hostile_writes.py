@@ -533,7 +533,7 @@ def test_expand_o_of_a_file_named_with_a_line_break_reads_back(tmp_path):
     code, _, err = run("expand", layout, "-o", out)
     assert code == 0, err
     assert out.read_text().splitlines()[0].startswith('# Flat layout expanded by `twin expand` '
-                                                       'from "a\\nracks: {}\\n.yaml"')
+                                                       'from a\\nracks: {}\\n.yaml;')
     assert len(twin.load(str(out)).layout.racks) == 3
 
 
