@@ -1101,7 +1101,9 @@ def shape_write_targets(rng: random.Random) -> Case:
     elif kind == "simulate-plot":
         argv = ["simulate", layout, "--hours", "24", "--no-progress", "--plot", target]
     elif kind == "capacity":
+        # this layout includes nothing: the input it may not overwrite is itself
         files[LAYOUT] = seed(os.path.join(ROOT, "tests/layouts/capacity-pdu.yaml"))[0].encode()
+        target = rng.choice(spellings)
         argv = ["capacity", layout, "--rack-type", "hgx-h100-x4", "--write", target]
     elif kind == "usd-foreign":  # a folder with a scene.usda twin did not write
         files[f"{OUT}/usd/scene.usda"] = b"#usda 1.0\n# made by hand\n"
@@ -1112,11 +1114,10 @@ def shape_write_targets(rng: random.Random) -> Case:
     elif kind == "usd-layout-folder":  # the layout's own folder, with a scene.usda in it
         files["layout/scene.usda"] = b"#usda 1.0\n# made by hand\n"
         argv, target = ["export", layout, "--usd", f"{_ROOT}/layout"], "the layout's folder"
-    else:  # -o through a symlink to a file outside: the link is replaced, not followed
+    else:  # -o through a symlink to a file outside: refused (exit 2), the link left alone
         files["elsewhere/victim.txt"] = b"someone's file\n"
         links[f"{OUT}/flat.yaml"] = "../elsewhere/victim.txt"
-        argv, writable, exits = ["expand", layout, "-o", f"{_ROOT}/{OUT}/flat.yaml"], (OUT,), \
-            (0, 1)
+        argv, writable, exits = ["expand", layout, "-o", f"{_ROOT}/{OUT}/flat.yaml"], (), (2,)
         target = "a symlink to a file outside"
     return Case("write-targets", f"{kind} -> {target.replace(_ROOT + '/', '')}", files, argv,
                 links=links, writable=writable, keep=keep, exits=exits)

@@ -48,11 +48,7 @@ KNOWN_UNFIXED = {
     "ids-c0": "no id grammar: control characters accepted, printed raw by whatif",
     "ids-c1": "no id grammar: C1 controls accepted, printed raw by report's tables",
     "ids-del": "no id grammar: DEL accepted, printed raw by whatif and report",
-    "ids-bidi": "bidi controls printed raw in messages and by expand",
     "ids-dotdot": "no id grammar: '..' segments accepted",
-    "ids-formula": "NetBox CSV cells are not neutralised against formulas",
-    "write-targets": "an output path naming an input is written over; export --usd deletes "
-                     "the files of a folder holding a scene.usda it did not write",
     "new-flags": "--max-findings, --max-racks, --max-components, --include-root do not exist",
 }
 #: A family stops after this many failing inputs, or the first that hits the deadline.
