@@ -3,7 +3,7 @@
 Used by ``tests/test_fuzz.py`` and ``bench/fuzz.py``. A case (``mutations.Case``) is
 laid out in a fresh folder and run through ``twin.cli.main`` in this process, with a
 per-input deadline: 5 s of CPU time (a SIGPROF timer that raises out of whatever twin
-is doing, a regular expression included), or 10 s of wall time for an input that
+is doing, a regular expression included), or 20 s of wall time for an input that
 waits instead of computing (a SIGALRM timer). CPU time, so that a loaded build machine
 does not fail an input; wall time, so that one blocked in a system call is stopped
 too. Shapes that can block in a system call (an ``open()`` of a FIFO) or take
@@ -12,7 +12,7 @@ limit, its address space capped. Then every invariant is checked:
 
 - ``crash``: an exception out of ``main``, "Traceback" in the output, an exit code
   other than 0, 1 or 2, or one the case does not allow;
-- ``deadline``: no answer within the deadline (5 s of CPU time, 10 s of waiting);
+- ``deadline``: no answer within the deadline (5 s of CPU time, 20 s of waiting);
 - ``finding``: stdout is not JSON (or JUnit not XML) where it was asked for, a finding
   without a code or message, or placed outside its file;
 - ``escape``: a raw control character (C0 but tab and newline, DEL, C1), a line or
@@ -51,7 +51,7 @@ import mutations
 DEADLINE_S = 5.0
 #: An input that waits (blocked in a system call) is stopped after this many times the
 #: deadline of wall time.
-WALL_FACTOR = 2.0
+WALL_FACTOR = 4.0
 #: A forked case may use this much more address space than the parent had.
 MEMORY_BYTES = 2 << 30
 _FINDING_LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): [a-z]+ "
