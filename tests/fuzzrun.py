@@ -448,6 +448,7 @@ def run_case(case: mutations.Case, root: str, *, deadline: float = DEADLINE_S) -
     ``problems`` filled in (empty when every invariant held)."""
     lay_out(case, root)
     before = snapshot(root)
+    deadline *= case.cost
     argv = [_expand(a, root) for a in case.argv]
     if case.fork:
         result = run_forked(argv, deadline, stdin=case.stdin,

@@ -478,6 +478,9 @@ class Case:
     max_findings: int | None = None
     markup: tuple[str, ...] = ()
     bidi: bool = True
+    #: The deadline is multiplied by this for an input that legitimately does a lot of
+    #: work (expanding 100,000 racks and reading the written file back).
+    cost: float = 1.0
 
 
 _MARK = "@@twin-fuzz@@"
@@ -900,7 +903,8 @@ def _expansion_case(family: str, label: str, text: str, count: int, rng: random.
         forbid = ("L001", "limit")
     command = "expand" if count > SMALL_EXPANSION else rng.choice(["validate", "expand"])
     return Case(family, f"{label}: {count:,} entries", {LAYOUT: text.encode()},
-                _layout_argv(rng, command), fork=True, need=need, forbid=forbid)
+                _layout_argv(rng, command), fork=True, need=need, forbid=forbid,
+                cost=3.0 if SMALL_EXPANSION < count < HUGE_EXPANSION else 1.0)
 
 
 RANGE_COUNTS = [1, 2, 1_000, 2_000, 99_999, 100_000, 100_001, 10**6, 10**12, 10**30]
