@@ -1,13 +1,15 @@
-"""Hostile blocks: expansion bombs refused before anything is built.
+"""Hostile blocks and includes: expansion bombs refused before anything is built, includes
+confined to the layout's folder, FIFOs and devices refused without being opened.
 
 Each regression test is built from the input that showed the problem. Anything that
-could hang on a regression runs in a subprocess with a timeout, so a regression fails
-instead of stopping the suite.
+could hang on a regression (a FIFO, a device, a bomb) runs in a subprocess with a
+timeout, so a regression fails instead of stopping the suite.
 """
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -280,6 +282,7 @@ def test_the_defaults_are_documented():
     for figure, flag in ((MAX_RACKS, "--max-racks"), (MAX_COMPONENTS, "--max-components"),
                          (MAX_INSTANCES, "--max-instances")):
         assert f"{figure:,}" in text and flag in text and flag in blocks_doc
+    assert "--include-root" in text and "--include-root" in blocks_doc
 
 
 # The tally must agree with the expansion it stands in for, however keys, ranges,
@@ -343,6 +346,154 @@ def test_a_count_is_reused_only_where_the_nesting_limit_cuts_the_same_instances(
 def test_the_tally_is_what_the_expansion_makes(text):
     counted, made, _problems = tally(text, limits=Limits(max_depth=6))
     assert counted == made, text
+
+
+# --- 2. includes stay in the layout's folder -------------------------------------------
+SECRET = "aws_secret_access_key: do-not-print-me\n"
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """A layout folder ``lay`` with a library, and a secret file next to it."""
+    write(tmp_path, "lay/lib/grid.yaml", "power:\n  grid: {kind: utility, capacity_kw: 100}\n")
+    write(tmp_path, "secret/keys.yaml", SECRET)
+    return tmp_path
+
+
+def _outside(tree: Path, written: str, *extra) -> None:
+    layout = write(tree, "lay/main.yaml", f"twin: 1\ninclude: {written}\n")
+    for fmt in ("json", "sarif", "text"):
+        proc = run("validate", layout, "--format", fmt, "--no-progress", *extra)
+        assert proc.returncode == 1, proc.stderr
+        assert "aws_secret" not in proc.stdout + proc.stderr
+        assert "do-not-print-me" not in proc.stdout + proc.stderr
+    proc = run("validate", layout, "--format", "json", "--no-progress", *extra)
+    (finding,) = findings(proc)
+    assert (finding["code"], finding["file"], finding["line"], finding["column"]) == (
+        "L010", str(layout), 2, 10)
+    assert finding["message"].startswith(f"include: {written!r} is outside the layout's folder "
+                                         f"({layout.parent})")
+
+
+def test_an_include_climbing_out_of_the_folder_is_refused_unread(tree):
+    _outside(tree, "../secret/keys.yaml")
+
+
+def test_an_absolute_include_is_refused_unread(tree):
+    _outside(tree, str(tree / "secret" / "keys.yaml"))
+    _outside(tree, "/etc/passwd")
+
+
+def test_a_symlink_out_of_the_folder_is_refused_unread(tree):
+    os.symlink(tree / "secret" / "keys.yaml", tree / "lay" / "keys.yaml")
+    os.symlink(tree / "secret", tree / "lay" / "more")
+    _outside(tree, "keys.yaml")
+    _outside(tree, "more/keys.yaml")
+
+
+def test_a_missing_file_outside_is_refused_like_an_existing_one(tree):
+    # whether a file exists outside the folder is not told either
+    _outside(tree, "../secret/none.yaml")
+
+
+def test_includes_inside_the_folder_and_symlinks_inside_it_still_work(tree):
+    os.symlink(tree / "lay" / "lib" / "grid.yaml", tree / "lay" / "grid.yaml")
+    for written in ("lib/grid.yaml", "./lib/../lib/grid.yaml", "grid.yaml",
+                    str(tree / "lay" / "lib" / "grid.yaml")):
+        layout = write(tree, "lay/main.yaml", f"twin: 1\ninclude: {written}\n")
+        loaded = twin.load(str(layout))
+        assert loaded.findings == () and [c.id for c in loaded.layout.power] == ["grid"]
+
+
+def test_nested_includes_are_confined_to_the_top_layouts_folder(tree):
+    # lib/one.yaml may reach back into lay/ (the top layout's folder), not out of it
+    write(tree, "lay/common.yaml", "cooling:\n  crah: {kind: crah, capacity_kw: 10}\n")
+    write(tree, "lay/lib/one.yaml", "include: [../common.yaml, ../../secret/keys.yaml]\n")
+    layout = write(tree, "lay/main.yaml", "twin: 1\ninclude: lib/one.yaml\n")
+    loaded = twin.load(str(layout))
+    (finding,) = loaded.findings
+    assert (finding.code, finding.file, finding.line, finding.column) == (
+        "L010", str(tree / "lay" / "lib" / "one.yaml"), 1, 27)
+    assert "'../../secret/keys.yaml' is outside the layout's folder" in finding.message
+
+
+def test_include_root_opens_one_more_folder(tree):
+    layout = write(tree, "lay/main.yaml", "twin: 1\ninclude: ../secret/keys.yaml\n")
+    proc = run("validate", layout, "--format", "json", "--include-root", tree / "secret")
+    (finding,) = findings(proc)  # read now: its key is unknown
+    assert (finding["code"], finding["file"]) == ("L002", str(tree / "secret" / "keys.yaml"))
+    loaded = twin.load(str(layout), limits=Limits(include_roots=(str(tree / "secret"),)))
+    assert [f.code for f in loaded.findings] == ["L002"]
+    # another folder does not help, and says so
+    _outside(tree, "../secret/keys.yaml", "--include-root", tree / "lay" / "lib")
+    proc = run("validate", layout, "--include-root", tree / "nowhere")
+    assert proc.returncode == 2 and "--include-root: " in proc.stderr
+    assert "not a directory" in proc.stderr
+
+
+def test_a_layout_on_standard_input_includes_only_from_include_roots(tree):
+    text = "twin: 1\ninclude: lay/lib/grid.yaml\n"
+    proc = run("validate", "-", "--format", "json", cwd=tree, stdin=text)
+    (finding,) = findings(proc)
+    assert (finding["code"], finding["line"], finding["column"]) == ("L010", 2, 10)
+    assert finding["message"] == (
+        "include: 'lay/lib/grid.yaml': a layout read from standard input has no folder to "
+        "include from; name the included file's folder with --include-root")
+    # relative to the current directory, inside an --include-root folder
+    proc = run("validate", "-", "--format", "json", "--include-root", "lay", cwd=tree,
+               stdin=text)
+    assert [f["code"] for f in findings(proc)] == ["T002"]  # read: the grid feeds nothing
+    proc = run("validate", "-", "--format", "json", "--include-root", "lay/lib", cwd=tree,
+               stdin="twin: 1\ninclude: secret/keys.yaml\n")
+    (finding,) = findings(proc)
+    assert finding["code"] == "L010" and "outside the --include-root folders" in finding["message"]
+
+
+# --- 3. only regular files are read ----------------------------------------------------
+def test_a_fifo_in_the_layout_folder_is_refused_without_blocking(tmp_path):
+    os.mkfifo(tmp_path / "pipe.yaml")  # nobody writes: opening it to read would block
+    layout = write(tmp_path, "main.yaml", "twin: 1\ninclude: [pipe.yaml]\n")
+    proc = run("validate", layout, "--format", "json")
+    (finding,) = findings(proc)
+    assert (finding["code"], finding["line"], finding["column"]) == ("L010", 2, 11)
+    assert finding["message"] == ("include: 'pipe.yaml' is a FIFO, not a regular file; an "
+                                  "include must be a layout file")
+
+
+def test_a_device_is_refused_without_being_read(tmp_path):
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    layout = write(tmp_path, "main.yaml", "twin: 1\ninclude: /dev/zero\n")
+    proc = run("validate", layout, "--format", "json", "--include-root", "/dev")
+    (finding,) = findings(proc)
+    assert (finding["code"], finding["line"]) == ("L010", 2)
+    assert "'/dev/zero' is a character device, not a regular file" in finding["message"]
+
+
+def test_a_socket_is_refused(tmp_path):
+    path = tmp_path / "sock.yaml"
+    if len(str(path)) > 100:
+        pytest.skip("path too long for a unix socket")
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(str(path))
+        layout = write(tmp_path, "main.yaml", "twin: 1\ninclude: sock.yaml\n")
+        proc = run("validate", layout, "--format", "json")
+        (finding,) = findings(proc)
+        assert finding["code"] == "L010" and "is a socket" in finding["message"]
+    finally:
+        server.close()
+
+
+def test_a_file_swapped_between_stat_and_open_is_refused(tmp_path, monkeypatch):
+    write(tmp_path, "lib.yaml", "power: {}\n")
+    layout = write(tmp_path, "main.yaml", "twin: 1\ninclude: lib.yaml\n")
+    other = os.stat(layout)  # another regular file: another inode
+    monkeypatch.setattr(blocks.os, "fstat", lambda fd: other)
+    (finding,) = twin.load(str(layout)).findings
+    assert (finding.code, finding.line, finding.column) == ("L010", 2, 10)
+    assert finding.message == ("include: 'lib.yaml' was replaced while it was being opened; "
+                               "an include must be a regular file")
 
 
 # --- the per-file limits apply to included files ----------------------------------------

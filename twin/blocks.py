@@ -10,7 +10,8 @@ definition and at the line that instantiated it. See docs/blocks.md.
 Before anything is copied, the nodes, racks, components and block instances every
 top-level entry will make are counted (numbers only, once per block and per binding
 that can change its keys), so a block bomb is refused in milliseconds at the line that
-asks for too much.
+asks for too much. An include is read only when it is a regular file inside the
+layout's folder or an ``include_roots`` folder of the limits.
 
 Pure: no output, no exceptions for problems; each problem is returned as a
 :class:`twin.source.Problem` (L001 limits, L002-L006 as the loader uses them, L009,
@@ -21,6 +22,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 
 from twin.emit import plain_ok
 from twin.model import Via
@@ -184,6 +186,10 @@ class _Expander:
         self.deepest = 0  # the deepest instance a tally has counted, in the block now counted
         self.tallied = (0, 0, 0, 0)  # what the tally counted, as in _COUNTED
         self.quiet = self.suppressed = False  # a tally reports nothing
+        # Includes may read inside the layout's folder and the limits' include roots; a
+        # layout read from standard input has no folder of its own.
+        self.roots = [] if file == "-" else [os.path.realpath(os.path.dirname(file) or ".")]
+        self.roots += [os.path.realpath(root) for root in limits.include_roots]
 
     # -- problems ------------------------------------------------------------------
     def problem(self, code: str, message: str, at, component: str | None = None,
@@ -201,7 +207,8 @@ class _Expander:
 
     # -- reading files -------------------------------------------------------------
     def run(self, tree: YMap) -> tuple[YMap, list[Problem]]:
-        real = os.path.realpath(self.file) if os.path.isfile(self.file) else None
+        real = (os.path.realpath(self.file)
+                if self.file != "-" and os.path.isfile(self.file) else None)
         if real:
             self.seen_files.add(real)
         site, policy = self.visit(tree, self.file, [(real, self.file)] if real else [],
@@ -313,6 +320,9 @@ class _Expander:
                 continue
             target = os.path.normpath(os.path.join(base, item.text))
             real = os.path.realpath(target)
+            if not self.may_read(real):
+                self.outside(item)
+                continue
             reals = [r for r, _ in chain]
             if real in reals:
                 loop = " -> ".join([*(shown for _, shown in chain[reals.index(real):]), target])
@@ -325,7 +335,7 @@ class _Expander:
                 self.problem("L010", f"includes nested deeper than "
                              f"{min(self.limits.max_depth, MAX_NESTING)} levels", item)
                 continue
-            data = self.read(item, target)
+            data = self.read(item, target, real)
             if data is None:
                 continue
             self.seen_files.add(real)
@@ -337,21 +347,73 @@ class _Expander:
             _set_file(tree, target)
             yield self.visit(tree, target, [*chain, (real, target)])
 
-    def read(self, item: YScalar, target: str) -> bytes | None:
+    def may_read(self, real: str) -> bool:
+        """True when the resolved path ``real`` is inside one of the include roots."""
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+                   for root in self.roots)
+
+    def outside(self, item: YScalar) -> None:
+        """L010 for an include outside the roots: it names the path as written and nothing
+        of the file, which is never opened."""
+        given = " and the --include-root folders" if self.limits.include_roots else ""
+        if self.file == "-" and not given:
+            self.problem("L010", f"include: {item.text!r}: a layout read from standard input "
+                         "has no folder to include from; name the included file's folder "
+                         "with --include-root", item)
+            return
+        where = ("the --include-root folders" if self.file == "-" else
+                 f"the layout's folder ({os.path.dirname(self.file) or '.'}){given}")
+        self.problem("L010", f"include: {item.text!r} is outside {where}, where includes are "
+                     "read from (symlinks followed); move the file there or name its folder "
+                     "with --include-root", item)
+
+    def read(self, item: YScalar, target: str, real: str) -> bytes | None:
+        """The bytes of a regular file, or ``None`` with a problem. A FIFO, device or
+        socket is refused from ``stat`` before it is opened (reading one could block or
+        never end); the file is opened non-blocking and checked again from its descriptor,
+        so one swapped in between is refused too."""
         try:
-            with open(target, "rb") as handle:
-                data = handle.read(self.limits.max_bytes + 1)
+            before = os.stat(real)
         except FileNotFoundError:
             self.problem("L010", f"include: {item.text!r} ({target}) does not exist"
                          f"{_near_file(item.text, target)}", item)
-            return None
-        except IsADirectoryError:
-            self.problem("L010", f"include: {item.text!r} is a directory, not a layout file", item)
             return None
         except OSError as exc:
             self.problem("L010", f"include: cannot read {item.text!r}: {exc.strerror or exc}",
                          item)
             return None
+        if stat.S_ISDIR(before.st_mode):
+            self.problem("L010", f"include: {item.text!r} is a directory, not a layout file", item)
+            return None
+        if not stat.S_ISREG(before.st_mode):
+            self.problem("L010", f"include: {item.text!r} is {_file_kind(before.st_mode)}, not a "
+                         "regular file; an include must be a layout file", item)
+            return None
+        flags = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                 | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+        try:
+            fd = os.open(real, flags)
+        except OSError as exc:
+            self.problem("L010", f"include: cannot read {item.text!r}: {exc.strerror or exc}",
+                         item)
+            return None
+        try:
+            with os.fdopen(fd, "rb") as handle:
+                fd = -1  # the handle closes it
+                opened = os.fstat(handle.fileno())
+                if not stat.S_ISREG(opened.st_mode) or (opened.st_dev, opened.st_ino) != (
+                        before.st_dev, before.st_ino):
+                    self.problem("L010", f"include: {item.text!r} was replaced while it was "
+                                 "being opened; an include must be a regular file", item)
+                    return None
+                data = handle.read(max(self.limits.max_bytes - self.bytes, 0) + 1)
+        except OSError as exc:
+            self.problem("L010", f"include: cannot read {item.text!r}: {exc.strerror or exc}",
+                         item)
+            return None
+        finally:
+            if fd >= 0:
+                os.close(fd)
         self.bytes += len(data)
         if self.bytes > self.limits.max_bytes:
             self.problem("L001", f"include {item.text!r}: the layout and its included files "
@@ -1107,6 +1169,14 @@ def _did_you_mean(word: str, known) -> str:
 def _where(entry, root_file: str) -> str:
     file = getattr(entry, "file", None) or root_file
     return f"{file}:{entry.line}"
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a regular file"
 
 
 def _near_file(written: str, target: str) -> str:

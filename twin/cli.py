@@ -193,6 +193,9 @@ def _limit_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-instances", type=int, default=MAX_INSTANCES, metavar="N",
                    help="refuse layouts expanding to more block instances "
                    f"(default {MAX_INSTANCES:,})")
+    p.add_argument("--include-root", action="append", default=[], metavar="DIR",
+                   help="a folder `include:` may also read from, besides the layout's own "
+                   "(repeatable; a layout on standard input has none of its own)")
 
 
 def _version() -> str:
@@ -205,9 +208,13 @@ def _limits(args) -> Limits:
                  "max_components", "max_instances"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be a positive number")
+    for root in args.include_root:
+        if not os.path.isdir(root):
+            raise UsageError(f"--include-root: {root}: not a directory")
     return Limits(args.max_bytes, args.max_nodes, args.max_depth, args.max_id_length,
                   max_racks=args.max_racks, max_components=args.max_components,
-                  max_instances=args.max_instances)
+                  max_instances=args.max_instances,
+                  include_roots=tuple(args.include_root))
 
 
 def _progress_printer(file: str):

@@ -56,7 +56,8 @@ _FLOAT_MAX = sys.float_info.max
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Hard limits on what a layout file may be (bytes, expanded nodes, nesting depth, id
-    length, and racks, components and block instances once expanded)."""
+    length, racks and components once expanded) and the folders its includes may read
+    besides its own (``include_roots``; see docs/blocks.md)."""
 
     max_bytes: int = MAX_BYTES
     max_nodes: int = MAX_NODES
@@ -65,6 +66,7 @@ class Limits:
     max_racks: int = MAX_RACKS
     max_components: int = MAX_COMPONENTS
     max_instances: int = MAX_INSTANCES
+    include_roots: tuple[str, ...] = ()
 
 
 def resolve_tag(text: str, plain: bool) -> str:
