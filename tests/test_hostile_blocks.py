@@ -28,7 +28,7 @@ CAMPUS = ROOT / "layouts" / "campus-1gw.yaml"
 TIMEOUT = 60  # seconds: every case below takes about one; a hang fails here
 
 # 414 bytes that expand to 600,000 racks: five blocks, each ten instances of the next,
-# ten times at the top. Before the tally it took 78 s and 2.2 GB to validate (19 s and
+# ten times at the top. Before the tally it took 70 s and 2.2 GB to validate (19 s and
 # 815 MB to expand).
 BOMB = """\
 twin: 1
