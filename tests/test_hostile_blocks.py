@@ -492,8 +492,19 @@ def test_a_file_swapped_between_stat_and_open_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(blocks.os, "fstat", lambda fd: other)
     (finding,) = twin.load(str(layout)).findings
     assert (finding.code, finding.line, finding.column) == ("L010", 2, 10)
-    assert finding.message == ("include: 'lib.yaml' was replaced while it was being opened; "
-                               "an include must be a regular file")
+    assert finding.message == ("include: 'lib.yaml' was replaced while it was being opened "
+                               "(by another file, or a link out of the folders includes may "
+                               "read); nothing was read from it")
+
+
+def test_a_folder_swapped_for_a_symlink_out_is_refused_after_opening(tmp_path, monkeypatch):
+    # the path checked was inside; the file the kernel opened is elsewhere
+    write(tmp_path, "lay/lib.yaml", "power: {}\n")
+    layout = write(tmp_path, "lay/main.yaml", "twin: 1\ninclude: lib.yaml\n")
+    monkeypatch.setattr(blocks.os, "readlink", lambda path: str(tmp_path / "secret.yaml"))
+    (finding,) = twin.load(str(layout)).findings
+    assert (finding.code, finding.line) == ("L010", 2)
+    assert "was replaced while it was being opened" in finding.message
 
 
 # --- the per-file limits apply to included files ----------------------------------------

@@ -370,8 +370,9 @@ class _Expander:
     def read(self, item: YScalar, target: str, real: str) -> bytes | None:
         """The bytes of a regular file, or ``None`` with a problem. A FIFO, device or
         socket is refused from ``stat`` before it is opened (reading one could block or
-        never end); the file is opened non-blocking and checked again from its descriptor,
-        so one swapped in between is refused too."""
+        never end); the file is opened non-blocking and checked again from its descriptor
+        (a regular file, the same inode, inside the roots), so one swapped in between is
+        refused too."""
         try:
             before = os.stat(real)
         except FileNotFoundError:
@@ -402,9 +403,11 @@ class _Expander:
                 fd = -1  # the handle closes it
                 opened = os.fstat(handle.fileno())
                 if not stat.S_ISREG(opened.st_mode) or (opened.st_dev, opened.st_ino) != (
-                        before.st_dev, before.st_ino):
+                        before.st_dev, before.st_ino) or not self.may_read(
+                        _opened_path(handle.fileno(), real)):
                     self.problem("L010", f"include: {item.text!r} was replaced while it was "
-                                 "being opened; an include must be a regular file", item)
+                                 "being opened (by another file, or a link out of the folders "
+                                 "includes may read); nothing was read from it", item)
                     return None
                 data = handle.read(max(self.limits.max_bytes - self.bytes, 0) + 1)
         except OSError as exc:
@@ -1169,6 +1172,15 @@ def _did_you_mean(word: str, known) -> str:
 def _where(entry, root_file: str) -> str:
     file = getattr(entry, "file", None) or root_file
     return f"{file}:{entry.line}"
+
+
+def _opened_path(fd: int, real: str) -> str:
+    """The path the kernel opened for ``fd`` (Linux); ``real`` where it does not say: a
+    folder swapped for a symlink between the check and the open shows here."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return real
 
 
 def _file_kind(mode: int) -> str:
