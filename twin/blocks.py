@@ -7,6 +7,12 @@ format v1 that the loader reads, copying nodes (never re-parsing) and stamping e
 copy with the instantiation chain (``via``) so findings point at the block's
 definition and at the line that instantiated it. See docs/blocks.md.
 
+Before anything is copied, the nodes, racks, components and block instances every
+top-level entry will make are counted (numbers only, once per block and per binding
+that can change its keys), so a block bomb is refused in milliseconds at the line that
+asks for too much. An include is read only when it is a regular file inside the
+layout's folder or an ``include_roots`` folder of the limits.
+
 Pure: no output, no exceptions for problems; each problem is returned as a
 :class:`twin.source.Problem` (L001 limits, L002-L006 as the loader uses them, L009,
 L010 ``include-failed``, L011 ``block-cycle``).
@@ -16,6 +22,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 
 from twin.emit import plain_ok
 from twin.model import Via
@@ -59,14 +66,61 @@ def expand(tree: YMap, file: str, limits: Limits = _DEFAULT_LIMITS, *,
     keys is returned as it is (the same object): a v1 layout keeps its meaning.
     """
     if not uses_blocks(tree):
-        return tree, []
+        over = _flat_over(tree, limits)
+        return (tree, []) if over is None else (_bare(tree, tree.entries), [over])
     return _Expander(file, limits, size).run(tree)
+
+
+#: What the expansion limits count: (what, flag, Limits field), in the order of a tally.
+_COUNTED = (("nodes", "--max-nodes", "max_nodes"), ("racks", "--max-racks", "max_racks"),
+            ("components (power, cooling and halls)", "--max-components", "max_components"),
+            ("block instances", "--max-instances", "max_instances"))
+_FIELDS = tuple(field for _, _, field in _COUNTED)
+
+
+def _flat_over(tree: YMap, limits: Limits) -> Problem | None:
+    """L001 at the first rack or component of a flat layout past ``max_racks`` or
+    ``max_components`` (its nodes were counted while it was parsed)."""
+    racks = components = 0
+    for sort in SECTIONS:
+        entry = tree.entries.get(sort)
+        if entry is None or entry.value.__class__ is not YMap:
+            continue
+        for key, item in entry.value.entries.items():
+            if sort == "racks":
+                racks += 1
+                over = 1 if racks > limits.max_racks else None
+            else:
+                components += 1
+                over = 2 if components > limits.max_components else None
+            if over is not None:
+                what, flag, field = _COUNTED[over]
+                return Problem("L001", f"the layout has more than {getattr(limits, field):,} "
+                               f"{what}; raise the limit with {flag} if this is intended",
+                               item.line, item.column, key, item.file)
+    return None
+
+
+def _bare(tree: YMap, top: dict) -> YMap:
+    """The tree of a layout refused for its size: only its ``twin`` key."""
+    root = YMap({}, tree.line, tree.column)
+    if "twin" in top:
+        root.entries["twin"] = top["twin"]
+    return root
 
 
 class _TooBig(Exception):
     def __init__(self, problem: Problem):
         super().__init__(problem.message)
         self.problem = problem
+
+
+class _Over(Exception):
+    """A tally passed a limit: ``kind`` indexes :data:`_COUNTED`."""
+
+    def __init__(self, kind: int):
+        super().__init__(kind)
+        self.kind = kind
 
 
 class _Ctx:
@@ -94,7 +148,7 @@ class _Ctx:
 class _Block:
     """A compiled block definition: params, its parts in written order, the file it is in."""
 
-    __slots__ = ("name", "entry", "params", "parts", "static", "keyed", "file")
+    __slots__ = ("name", "entry", "params", "parts", "static", "keyed", "file", "counted")
 
     def __init__(self, name: str, entry: YEntry):
         self.name, self.entry, self.file = name, entry, entry.file
@@ -102,6 +156,9 @@ class _Block:
         self.parts: list[tuple[str, YMap]] = []  # (section or "instances", mapping)
         self.static = True  # no `$` in any key: ids are the same for every instance
         self.keyed = None  # cached key expansion when static
+        #: The params whose values can change how many entries an instance makes (they
+        #: are written in a key, here or in a nested block): the tally's cache key.
+        self.counted: frozenset[str] = frozenset()
 
 
 class _Expander:
@@ -118,12 +175,28 @@ class _Expander:
         self.cut: set[int] = set()  # id() of instance entries that close a block cycle
         self.out: dict[str, dict[str, YEntry]] = {s: {} for s in SECTIONS}
         self.count = 0
+        self.racks = self.components = self.made_instances = 0
         self.seen_files: set[str] = set()
         self.range_cache: dict[str, list | None] = {}
+        self.range_sizes: dict[str, int] = {}
+        self.tallies: dict[tuple, tuple] = {}
+        self.uses: dict[int, tuple] = {}  # id(instance entry): (block, counted with:, uses i)
+        self.caps = tuple(getattr(limits, field) for field in _FIELDS)
+        self.depth_cuts = 0  # instances a tally left out for nesting too deep
+        self.deepest = 0  # the deepest instance a tally has counted, in the block now counted
+        self.tallied = (0, 0, 0, 0)  # what the tally counted, as in _COUNTED
+        self.quiet = self.suppressed = False  # a tally reports nothing
+        # Includes may read inside the layout's folder and the limits' include roots; a
+        # layout read from standard input has no folder of its own.
+        self.roots = [] if file == "-" else [os.path.realpath(os.path.dirname(file) or ".")]
+        self.roots += [os.path.realpath(root) for root in limits.include_roots]
 
     # -- problems ------------------------------------------------------------------
     def problem(self, code: str, message: str, at, component: str | None = None,
                 via: tuple = ()) -> None:
+        if self.quiet:
+            self.suppressed = True
+            return
         line, column = (at.line, at.column) if at is not None else (1, 1)
         file = getattr(at, "file", None)
         key = (code, message, file, line, column, via)
@@ -134,12 +207,18 @@ class _Expander:
 
     # -- reading files -------------------------------------------------------------
     def run(self, tree: YMap) -> tuple[YMap, list[Problem]]:
-        real = os.path.realpath(self.file) if os.path.isfile(self.file) else None
+        real = (os.path.realpath(self.file)
+                if self.file != "-" and os.path.isfile(self.file) else None)
         if real:
             self.seen_files.add(real)
         site, policy = self.visit(tree, self.file, [(real, self.file)] if real else [],
                                   root=True)
         self.compile_blocks()
+        self.find_counted()
+        over = self.tally_layout()
+        if over is not None:
+            self.problems.append(over)
+            return _bare(tree, self.top), self.problems
         try:
             for action in self.actions:
                 if action[0] == "section":
@@ -148,10 +227,7 @@ class _Expander:
                     self.instances(action[1], _Ctx())
         except _TooBig as exc:
             self.problems.append(exc.problem)
-            root = YMap({}, tree.line, tree.column)
-            if "twin" in self.top:
-                root.entries["twin"] = self.top["twin"]
-            return root, self.problems
+            return _bare(tree, self.top), self.problems
         return self.flat(tree, site, policy), self.problems
 
     def visit(self, tree: YMap, path: str, chain: list[tuple[str, str]], root: bool = False):
@@ -244,6 +320,9 @@ class _Expander:
                 continue
             target = os.path.normpath(os.path.join(base, item.text))
             real = os.path.realpath(target)
+            if not self.may_read(real):
+                self.outside(item)
+                continue
             reals = [r for r, _ in chain]
             if real in reals:
                 loop = " -> ".join([*(shown for _, shown in chain[reals.index(real):]), target])
@@ -256,7 +335,7 @@ class _Expander:
                 self.problem("L010", f"includes nested deeper than "
                              f"{min(self.limits.max_depth, MAX_NESTING)} levels", item)
                 continue
-            data = self.read(item, target)
+            data = self.read(item, target, real)
             if data is None:
                 continue
             self.seen_files.add(real)
@@ -268,21 +347,76 @@ class _Expander:
             _set_file(tree, target)
             yield self.visit(tree, target, [*chain, (real, target)])
 
-    def read(self, item: YScalar, target: str) -> bytes | None:
+    def may_read(self, real: str) -> bool:
+        """True when the resolved path ``real`` is inside one of the include roots."""
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+                   for root in self.roots)
+
+    def outside(self, item: YScalar) -> None:
+        """L010 for an include outside the roots: it names the path as written and nothing
+        of the file, which is never opened."""
+        given = " and the --include-root folders" if self.limits.include_roots else ""
+        if self.file == "-" and not given:
+            self.problem("L010", f"include: {item.text!r}: a layout read from standard input "
+                         "has no folder to include from; name the included file's folder "
+                         "with --include-root", item)
+            return
+        where = ("the --include-root folders" if self.file == "-" else
+                 f"the layout's folder ({os.path.dirname(self.file) or '.'}){given}")
+        self.problem("L010", f"include: {item.text!r} is outside {where}, where includes are "
+                     "read from (symlinks followed); move the file there or name its folder "
+                     "with --include-root", item)
+
+    def read(self, item: YScalar, target: str, real: str) -> bytes | None:
+        """The bytes of a regular file, or ``None`` with a problem. A FIFO, device or
+        socket is refused from ``stat`` before it is opened (reading one could block or
+        never end); the file is opened non-blocking and checked again from its descriptor
+        (a regular file, the same inode, inside the roots), so one swapped in between is
+        refused too."""
         try:
-            with open(target, "rb") as handle:
-                data = handle.read(self.limits.max_bytes + 1)
+            before = os.stat(real)
         except FileNotFoundError:
             self.problem("L010", f"include: {item.text!r} ({target}) does not exist"
                          f"{_near_file(item.text, target)}", item)
-            return None
-        except IsADirectoryError:
-            self.problem("L010", f"include: {item.text!r} is a directory, not a layout file", item)
             return None
         except OSError as exc:
             self.problem("L010", f"include: cannot read {item.text!r}: {exc.strerror or exc}",
                          item)
             return None
+        if stat.S_ISDIR(before.st_mode):
+            self.problem("L010", f"include: {item.text!r} is a directory, not a layout file", item)
+            return None
+        if not stat.S_ISREG(before.st_mode):
+            self.problem("L010", f"include: {item.text!r} is {_file_kind(before.st_mode)}, not a "
+                         "regular file; an include must be a layout file", item)
+            return None
+        flags = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                 | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+        try:
+            fd = os.open(real, flags)
+        except OSError as exc:
+            self.problem("L010", f"include: cannot read {item.text!r}: {exc.strerror or exc}",
+                         item)
+            return None
+        try:
+            with os.fdopen(fd, "rb") as handle:
+                fd = -1  # the handle closes it
+                opened = os.fstat(handle.fileno())
+                if not stat.S_ISREG(opened.st_mode) or (opened.st_dev, opened.st_ino) != (
+                        before.st_dev, before.st_ino) or not self.may_read(
+                        _opened_path(handle.fileno(), real)):
+                    self.problem("L010", f"include: {item.text!r} was replaced while it was "
+                                 "being opened (by another file, or a link out of the folders "
+                                 "includes may read); nothing was read from it", item)
+                    return None
+                data = handle.read(max(self.limits.max_bytes - self.bytes, 0) + 1)
+        except OSError as exc:
+            self.problem("L010", f"include: cannot read {item.text!r}: {exc.strerror or exc}",
+                         item)
+            return None
+        finally:
+            if fd >= 0:
+                os.close(fd)
         self.bytes += len(data)
         if self.bytes > self.limits.max_bytes:
             self.problem("L001", f"include {item.text!r}: the layout and its included files "
@@ -376,6 +510,172 @@ class _Expander:
                     if target in self.blocks:
                         yield inst, entry, target
 
+    # -- sizes, counted before anything is copied ----------------------------------
+    def find_counted(self) -> None:
+        """Each block's ``counted`` params: written in one of its keys, or passed to a
+        counted param of a nested block (to a fixed point: blocks may be in any order)."""
+        for block in self.blocks.values():
+            names: set[str] = set()
+            for _key, mapping in block.parts:
+                for key in mapping.entries:
+                    if "$" in key:
+                        names.update(_names_in(key))
+            block.counted = frozenset(names & block.params.keys())
+        changed = True
+        while changed:
+            changed = False
+            for block in self.blocks.values():
+                for key, mapping in block.parts:
+                    if key != "instances":
+                        continue
+                    for entry in mapping.entries.values():
+                        passed = self.passed(entry)
+                        if passed is None:
+                            continue
+                        names = set().union(*(_names_in_node(value) for value in passed.values()))
+                        grown = block.counted | (names & block.params.keys())
+                        if grown != block.counted:
+                            block.counted, changed = frozenset(grown), True
+
+    def passed(self, entry: YEntry) -> dict | None:
+        """The ``with:`` values an instance entry binds to counted params of its block."""
+        block = self.blocks.get(_block_name(entry))
+        if block is None or not block.counted or id(entry) in self.cut:
+            return None
+        given = entry.value.entries.get("with")
+        if given is None or given.value.__class__ is not YMap:
+            return None
+        return {param: item.value for param, item in given.value.entries.items()
+                if param in block.counted}
+
+    def tally_layout(self) -> Problem | None:
+        """L001 at the first top-level entry (a range, an instance or a block use) that takes
+        the layout past a limit of :data:`_COUNTED`, counted without copying a node;
+        ``None`` when the layout fits."""
+        totals = [0] * len(_COUNTED)
+        ctx = _Ctx()
+        self.quiet = True
+        try:
+            for action in self.actions:
+                sort, mapping = ("instances", action[1]) if action[0] == "instances" else (
+                    action[1], action[2])
+                for key, entry in mapping.entries.items():
+                    try:
+                        made = self.tally_entry(sort, key, entry, ctx, 0)
+                    except _Over as over:
+                        return self.too_many(over.kind, sort, key, entry, None, totals)
+                    for kind, limit in enumerate(self.caps):
+                        totals[kind] += made[kind]
+                        if totals[kind] > limit:
+                            return self.too_many(kind, sort, key, entry, made, totals)
+        finally:
+            self.quiet = False
+        self.tallied = tuple(totals)
+        return None
+
+    def too_many(self, kind: int, sort: str, key: str, entry: YEntry, made, totals) -> Problem:
+        what, flag, field = _COUNTED[kind]
+        limit = getattr(self.limits, field)
+        name = _block_name(entry) if sort == "instances" else None
+        use = (f"instance {key!r} of block {name!r}" if name is not None else
+               f"instance {key!r}" if sort == "instances" else f"{sort} entry {key!r}")
+        if made is None:
+            amount = f"more than {limit:,} by itself"
+        else:
+            before = totals[kind] - made[kind]
+            amount = f"{made[kind]:,}" + (f", after {before:,} before it" if before else "")
+        return Problem("L001", f"the layout expands to more than {limit:,} {what}: {use} makes "
+                       f"{amount}; raise the limit with {flag} if this is intended",
+                       entry.line, entry.column, key, entry.file)
+
+    def tally_entry(self, sort: str, key: str, entry: YEntry, ctx: _Ctx, depth: int) -> tuple:
+        """What one key of a section or of ``instances`` makes, as counted in :data:`_COUNTED`."""
+        text = self.key_text(key, entry, ctx) if ctx.active and "$" in key else key
+        n = self.range_size(text)
+        if sort != "instances":
+            nodes = n * (getattr(entry.value, "size", 1) + 1)
+            return (nodes, n, 0, 0) if sort == "racks" else (nodes, 0, n, 0)
+        made = (n, 0, 0, n)  # an instance is one node, whatever it makes
+        if n == 0 or "/" in text:
+            return made
+        use = self.uses.get(id(entry))
+        if use is None:
+            block = None if id(entry) in self.cut or entry.value.__class__ is not YMap else (
+                self.blocks.get(_block_name(entry)))
+            passed = self.passed(entry) or {}
+            use = self.uses[id(entry)] = (block, passed, any(
+                "i" in _names_in_node(value) for value in passed.values()))
+        block, passed, by_index = use
+        if block is None:
+            return made
+        if depth >= min(self.limits.max_depth, MAX_NESTING):
+            self.depth_cuts += 1
+            return made
+        self.deepest = max(self.deepest, depth)
+        indexes = ([index for _, index in self.range_of(text, entry, ctx, "instance")]
+                   if "{" in text and len(_RANGE.findall(text)) == 1 else [None])
+        if len(indexes) > 1 and by_index:
+            items = [ctx.at_index(index) for index in indexes]
+        else:  # every item binds the same counted values: count one, multiply
+            items = [ctx if indexes[0] is None else ctx.at_index(indexes[0])]
+        totals = list(made)
+        times = n if len(items) == 1 else 1
+        for outer in items:
+            self.more_work(totals)
+            bindings = {param: self.refs(value, outer) for param, value in passed.items()}
+            sub = self.tally_block(block, bindings, depth + 1)
+            for kind, count in enumerate(sub):
+                totals[kind] += times * count
+        return tuple(totals)
+
+    def more_work(self, totals: list[int]) -> None:
+        """Stop a tally that is already past a limit before it does more work (a total
+        is exact when it was reached by multiplying, else "more than the limit")."""
+        for kind, limit in enumerate(self.caps):
+            if totals[kind] > limit:
+                raise _Over(kind)
+
+    def tally_block(self, block: _Block, bindings: dict, depth: int) -> tuple:
+        """What one instance of ``block`` makes, cached by the block and the values of its
+        counted params."""
+        key = (block.name, tuple(_shape(bindings.get(p)) for p in sorted(block.counted)))
+        cap = min(self.limits.max_depth, MAX_NESTING)
+        known = self.tallies.get(key)
+        # A count holds at another depth when the instances below reach no deeper than the
+        # nesting limit there; one that left instances out holds at its own depth only.
+        if known is None or depth + known[1] >= cap:
+            known = self.tallies.get((*key, depth))
+        if known is not None:
+            self.deepest = max(self.deepest, depth + known[1])
+            return known[0]
+        cuts, deepest, self.deepest = self.depth_cuts, self.deepest, depth - 1
+        ctx = _Ctx(bindings=bindings, active=True, block=block)
+        totals = [0] * len(_COUNTED)
+        try:
+            for sort, mapping in block.parts:
+                for text, entry in mapping.entries.items():
+                    self.more_work(totals)
+                    for kind, count in enumerate(self.tally_entry(sort, text, entry, ctx,
+                                                                  depth)):
+                        totals[kind] += count
+            made, reach = tuple(totals), self.deepest - depth
+        finally:
+            self.deepest = max(deepest, self.deepest)
+        self.tallies[key if self.depth_cuts == cuts else (*key, depth)] = (made, reach)
+        return made
+
+    def range_size(self, text: str) -> int:
+        """How many entries a key makes: a range's items, 0 for a bad range, else 1."""
+        size = self.range_sizes.get(text)
+        if size is None:
+            found = list(_RANGE.finditer(text)) if "{" in text else []
+            size = 1
+            if len(found) == 1:
+                a, b = int(found[0].group(1)), int(found[0].group(2))
+                size = b - a + 1 if a <= b and b - a + 1 <= MAX_RANGE else 0
+            self.range_sizes[text] = size
+        return size
+
     # -- expansion -----------------------------------------------------------------
     def keys(self, mapping: YMap, ctx: _Ctx, what: str) -> list[tuple[str, tuple | None, YEntry]]:
         """Each key of ``mapping`` with ``$`` substituted and ranges expanded."""
@@ -406,6 +706,7 @@ class _Expander:
         """``[(text, (int text, padded text)), ...]`` for a range, else ``None``."""
         if text in self.range_cache:
             return self.range_cache[text]
+        self.suppressed = False
         found = list(_RANGE.finditer(text))
         result = None
         if len(found) > 1:
@@ -429,7 +730,8 @@ class _Expander:
                 for n in range(a, b + 1):
                     padded = str(n).zfill(width)
                     result.append((f"{head}{padded}{tail}", (str(n), padded)))
-        self.range_cache[text] = result
+        if not self.suppressed:  # a tally reports nothing: leave the problem to expansion
+            self.range_cache[text] = result
         return result
 
     def param(self, name: str, at, ctx: _Ctx):
@@ -602,6 +904,14 @@ class _Expander:
             self.count += getattr(value, "size", 1) + 1
             if self.count > self.limits.max_nodes:
                 self.too_big(entry, ctx)
+            if sort == "racks":
+                self.racks += 1
+                if self.racks > self.limits.max_racks:
+                    self.too_big(entry, ctx, 1)
+            else:
+                self.components += 1
+                if self.components > self.limits.max_components:
+                    self.too_big(entry, ctx, 2)
             body = self.body(value, sub, sort)
             ident = ctx.prefix + text
             if ident == entry.key and body is value and not ctx.fresh:
@@ -616,10 +926,12 @@ class _Expander:
                 continue
             out[ident] = made
 
-    def too_big(self, at, ctx: _Ctx):
+    def too_big(self, at, ctx: _Ctx, kind: int = 0):
+        """Stop the expansion (the tally before it should have refused this already)."""
+        what, flag, field = _COUNTED[kind]
         raise _TooBig(Problem(
-            "L001", f"the layout expands to more than {self.limits.max_nodes:,} nodes; raise "
-            "the limit with --max-nodes if this is intended", at.line, at.column, None,
+            "L001", f"the layout expands to more than {getattr(self.limits, field):,} {what}; "
+            f"raise the limit with {flag} if this is intended", at.line, at.column, None,
             getattr(at, "file", None), ctx.via))
 
     def instances(self, mapping: YMap, ctx: _Ctx) -> None:
@@ -631,6 +943,9 @@ class _Expander:
         self.count += 1
         if self.count > self.limits.max_nodes:
             self.too_big(entry, outer)
+        self.made_instances += 1
+        if self.made_instances > self.limits.max_instances:
+            self.too_big(entry, outer, 3)
         if "/" in text:
             self.problem("L004", f"instance id {text!r} may not contain '/': it separates "
                          "an instance from the ids inside it", entry, ident, outer.via)
@@ -801,6 +1116,34 @@ def _set_file(node, file: str) -> None:
 
 
 # -- small helpers -------------------------------------------------------------------
+def _names_in(text: str) -> set[str]:
+    """The parameter names ``$name`` (the whole text) or ``${name}`` in ``text``."""
+    whole = _WHOLE.match(text)
+    if whole:
+        return {whole.group(1)}
+    return {m.group(1) for m in _INNER.finditer(text) if m.group(1)}
+
+
+def _names_in_node(node) -> set[str]:
+    names: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.__class__ is YScalar:
+            if "$" in n.text:
+                names |= _names_in(n.text)
+        elif n.__class__ is YSeq:
+            stack.extend(n.items)
+        elif n.__class__ is YMap:
+            stack.extend(e.value for e in n.entries.values())
+    return names
+
+
+def _shape(node):
+    """What of a bound value a key can see: its text, or only that it is not one value."""
+    return node.text if node.__class__ is YScalar else None if node is None else node.__class__
+
+
 def _block_node(entry: YEntry):
     body = entry.value
     if isinstance(body, YMap) and "block" in body.entries:
@@ -829,6 +1172,23 @@ def _did_you_mean(word: str, known) -> str:
 def _where(entry, root_file: str) -> str:
     file = getattr(entry, "file", None) or root_file
     return f"{file}:{entry.line}"
+
+
+def _opened_path(fd: int, real: str) -> str:
+    """The path the kernel opened for ``fd`` (Linux); ``real`` where it does not say: a
+    folder swapped for a symlink between the check and the open shows here."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return real
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a regular file"
 
 
 def _near_file(written: str, target: str) -> str:

@@ -20,9 +20,12 @@ from twin.reporters import REPORTERS
 from twin.reporters.text_reporter import finding_line, one_line
 from twin.source import (
     MAX_BYTES,
+    MAX_COMPONENTS,
     MAX_DEPTH,
     MAX_ID_LENGTH,
+    MAX_INSTANCES,
     MAX_NODES,
+    MAX_RACKS,
     Limits,
 )
 
@@ -187,6 +190,17 @@ def _limit_args(p: argparse.ArgumentParser) -> None:
                    help=f"refuse deeper nesting (default {MAX_DEPTH})")
     p.add_argument("--max-id-length", type=int, default=MAX_ID_LENGTH, metavar="N",
                    help=f"refuse longer component, rack and hall ids (default {MAX_ID_LENGTH})")
+    p.add_argument("--max-racks", type=int, default=MAX_RACKS, metavar="N",
+                   help=f"refuse layouts expanding to more racks (default {MAX_RACKS:,})")
+    p.add_argument("--max-components", type=int, default=MAX_COMPONENTS, metavar="N",
+                   help="refuse layouts expanding to more power and cooling components and "
+                   f"halls (default {MAX_COMPONENTS:,})")
+    p.add_argument("--max-instances", type=int, default=MAX_INSTANCES, metavar="N",
+                   help="refuse layouts expanding to more block instances "
+                   f"(default {MAX_INSTANCES:,})")
+    p.add_argument("--include-root", action="append", default=[], metavar="DIR",
+                   help="a folder `include:` may also read from, besides the layout's own "
+                   "(repeatable; a layout on standard input has none of its own)")
 
 
 def _version() -> str:
@@ -195,10 +209,17 @@ def _version() -> str:
 
 
 def _limits(args) -> Limits:
-    for name in ("max_bytes", "max_nodes", "max_depth", "max_id_length"):
+    for name in ("max_bytes", "max_nodes", "max_depth", "max_id_length", "max_racks",
+                 "max_components", "max_instances"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be a positive number")
-    return Limits(args.max_bytes, args.max_nodes, args.max_depth, args.max_id_length)
+    for root in args.include_root:
+        if not os.path.isdir(root):
+            raise UsageError(f"--include-root: {root}: not a directory")
+    return Limits(args.max_bytes, args.max_nodes, args.max_depth, args.max_id_length,
+                  max_racks=args.max_racks, max_components=args.max_components,
+                  max_instances=args.max_instances,
+                  include_roots=tuple(args.include_root))
 
 
 def _progress_printer(file: str):

@@ -33,6 +33,12 @@ MAX_BYTES = 64 * 1024 * 1024
 MAX_NODES = 5_000_000
 MAX_DEPTH = 64
 MAX_ID_LENGTH = 256
+#: Most racks, components (power, cooling and halls) and block instances a layout may
+#: expand to: 14, 18 and 112 times the shipped 1 GW campus (7,040 racks, 11,120
+#: components, 888 instances).
+MAX_RACKS = 100_000
+MAX_COMPONENTS = 200_000
+MAX_INSTANCES = 100_000
 #: Duplicate keys reported one by one; after that one L005 says there are more (a file
 #: of a million repeated keys would otherwise print a million findings).
 MAX_DUPLICATE_REPORTS = 100
@@ -49,12 +55,18 @@ _FLOAT_MAX = sys.float_info.max
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Hard limits on what a layout file may be (bytes, expanded nodes, nesting depth, id length)."""
+    """Hard limits on what a layout file may be (bytes, expanded nodes, nesting depth, id
+    length, racks and components once expanded) and the folders its includes may read
+    besides its own (``include_roots``; see docs/blocks.md)."""
 
     max_bytes: int = MAX_BYTES
     max_nodes: int = MAX_NODES
     max_depth: int = MAX_DEPTH
     max_id_length: int = MAX_ID_LENGTH
+    max_racks: int = MAX_RACKS
+    max_components: int = MAX_COMPONENTS
+    max_instances: int = MAX_INSTANCES
+    include_roots: tuple[str, ...] = ()
 
 
 def resolve_tag(text: str, plain: bool) -> str:

@@ -20,7 +20,8 @@ CHECKS = (
           "reference to the wrong sort of thing (a rack fed by a chiller, ...)"),
     Check("L009", "unsupported-version", "error", _F, "`twin` missing or not a supported version"),
     Check("L010", "include-failed", "error", _F,
-          "an included file is missing or unreadable, or files include each other in a cycle"),
+          "an included file is missing, unreadable, not a regular file or outside the folders "
+          "includes may read, or files include each other in a cycle"),
     Check("L011", "block-cycle", "error", _F,
           "a block instantiates itself, directly or through other blocks"),
 )
