@@ -7,9 +7,13 @@ reading, nesting depth, nodes counted as if every alias were expanded, each shar
 node once), and scalars are typed lazily, only when the loader reads them as numbers.
 That makes reading a layout several times faster than ``yaml.load`` itself.
 
-Only YAML's core schema is accepted: a ``!!python/...`` or custom tag is refused,
-never constructed. Merge keys (``<<``) are expanded, keys written in the mapping
-winning; a repeated key is reported (L005) instead of silently keeping the last.
+Plain scalars are typed by the YAML 1.2 core schema (null, true/false, decimal numbers),
+by linear expressions, never by PyYAML's YAML 1.1 resolver: ``0120`` is 120, not octal
+80; ``1:20``, ``0x1F``, ``0b1``, ``1_000``, ``yes`` and ``2024-01-01`` stay text, and the
+loader says what each would be in YAML 1.1 where a number or a boolean is expected. Only
+the core schema's tags are accepted: a ``!!python/...`` or custom tag is refused, never
+constructed. Merge keys (``<<``) are expanded, keys written in the mapping winning; a
+repeated key is reported (L005) instead of silently keeping the last.
 """
 from __future__ import annotations
 
@@ -19,7 +23,6 @@ import sys
 from dataclasses import dataclass
 
 import yaml
-from yaml.resolver import Resolver
 
 try:  # libyaml's parser; the pure-Python one gives the same events, slower
     from yaml import CSafeLoader as _Loader
@@ -36,13 +39,16 @@ MAX_ID_LENGTH = 256
 #: Duplicate keys reported one by one; after that one L005 says there are more (a file
 #: of a million repeated keys would otherwise print a million findings).
 MAX_DUPLICATE_REPORTS = 100
+#: Longest number, in characters as written, that twin reads (a bound of the format, no
+#: flag): a float has 17 significant digits and no quantity of a layout needs more than a
+#: dozen, so 100 leaves room for any way of writing one, and refuses a 100,000-digit
+#: scalar before anything converts it.
+MAX_NUMBER_LENGTH = 100
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null"))
 _MAP, _SEQ, _MERGE = f"{_TAG}map", f"{_TAG}seq", f"{_TAG}merge"
 _SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, f"{_TAG}timestamp"}
-_RESOLVERS = Resolver.yaml_implicit_resolvers
-_constructor = yaml.constructor.SafeConstructor()
 _UNSET = object()
 _FLOAT_MAX = sys.float_info.max
 
@@ -57,14 +63,37 @@ class Limits:
     max_id_length: int = MAX_ID_LENGTH
 
 
+# The YAML 1.2 core schema (yaml.org/spec/1.2.2, section 10.3.2), for plain scalars. Each
+# expression is linear: no two branches or repetitions can match the same characters, so a
+# failed match backtracks at most a constant number of steps per character.
+_CORE_NULL = frozenset(("", "~", "null", "Null", "NULL"))
+_CORE_BOOL = {"true": True, "True": True, "TRUE": True,
+              "false": False, "False": False, "FALSE": False}
+_CORE_DECIMAL = re.compile(r"[-+]?[0-9]+")
+#: Octal and hexadecimal integers of the core schema: typed int, but not read as numbers
+#: by twin (the loader asks for the decimal value).
+_CORE_OTHER_INT = re.compile(r"0o[0-7]+|0x[0-9a-fA-F]+")
+_CORE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_CORE_SPECIAL = {".inf": math.inf, ".Inf": math.inf, ".INF": math.inf,
+                 "+.inf": math.inf, "+.Inf": math.inf, "+.INF": math.inf,
+                 "-.inf": -math.inf, "-.Inf": -math.inf, "-.INF": -math.inf,
+                 ".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan}
+_NUMBER_START = frozenset("0123456789+-.")
+
+
 def resolve_tag(text: str, plain: bool) -> str:
-    """The core-schema tag of a scalar, as YAML 1.1 (PyYAML's resolver) resolves it."""
+    """The tag of a scalar by the YAML 1.2 core schema (``str`` for a quoted one)."""
     if not plain:
         return _STR
-    for tag, regexp in _RESOLVERS.get(text[:1] if text else "", ()):
-        if regexp.match(text):
-            return tag
-    return _STR
+    if text in _CORE_NULL:
+        return _NULL
+    if text[0] in _NUMBER_START:
+        if _CORE_DECIMAL.fullmatch(text) or _CORE_OTHER_INT.fullmatch(text):
+            return _INT
+        if text in _CORE_SPECIAL or _CORE_FLOAT.fullmatch(text):
+            return _FLOAT
+        return _STR
+    return _BOOL if text in _CORE_BOOL else _STR
 
 
 class YScalar:
@@ -85,8 +114,12 @@ class YScalar:
 
     @property
     def tag(self) -> str:
+        """The tag written, else the one resolved; ``_tag`` stays ``None`` for a quoted
+        scalar without a tag (always text), so it tells quoted from tagged ``!!str``."""
         if self._tag is None:
-            self._tag = resolve_tag(self.text, self.plain)
+            if not self.plain:
+                return _STR
+            self._tag = resolve_tag(self.text, True)
         return self._tag
 
     @property
@@ -105,18 +138,25 @@ class YScalar:
 
 
 def _construct(tag: str, text: str):
+    """The value of a scalar with ``tag`` (implicit or written): text where the core
+    schema's decimal forms do not match it (``!!int "0x1F"``, ``!!bool "yes"``), and for
+    a number longer than :data:`MAX_NUMBER_LENGTH` (never converted)."""
     if tag == _STR:
         return text
-    node = yaml.ScalarNode(tag, text)
-    try:
-        if tag == _INT:
-            return _constructor.construct_yaml_int(node)
+    if tag == _INT or tag == _FLOAT:
+        if len(text) > MAX_NUMBER_LENGTH:
+            return text
+        if _CORE_DECIMAL.fullmatch(text):
+            return int(text) if tag == _INT else float(text)
         if tag == _FLOAT:
-            return _constructor.construct_yaml_float(node)
-        if tag == _BOOL:
-            return _constructor.construct_yaml_bool(node)
-    except (ValueError, yaml.YAMLError):
+            special = _CORE_SPECIAL.get(text)
+            if special is not None:
+                return special
+            if _CORE_FLOAT.fullmatch(text):
+                return float(text)
         return text
+    if tag == _BOOL:
+        return _CORE_BOOL.get(text, text)
     if tag == _NULL:
         return None
     return text  # timestamps stay text
