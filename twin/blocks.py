@@ -411,6 +411,7 @@ class _Expander:
         if len(found) > 1:
             self.problem("L004", f"{what} {text!r}: one range per id; write the other part out "
                          "or use a block", at, via=ctx.via)
+            result = []  # as written it is no id either (a `{` is outside the id grammar)
         elif found:
             match = found[0]
             low, high = match.group(1), match.group(2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import unicodedata
 
 from twin import schema
 from twin.catalog import builtin_rack_types
@@ -83,6 +84,72 @@ def _yaml11_number(text: str) -> str | None:
         if _DECIMAL.fullmatch(bare):
             return f"`{text}` has `_` digit separators (YAML 1.1); write {bare}"
     return None
+
+
+# -- the id grammar ---------------------------------------------------------------------------
+#: An id: parts joined by ``/`` (the separator blocks put between an instance and the ids
+#: in it); each part starts with a letter, a digit or ``_`` and goes on with those and
+#: ``- . : +``. Letters and digits are Unicode ones (``str.isalnum``); combining marks may
+#: follow a letter. No ``..`` anywhere. The fast path is this expression (``\w`` is a
+#: letter, a digit or ``_``); what it refuses goes through :func:`id_problem`'s scan.
+_ID = re.compile(r"\w[\w.:+-]*(?:/\w[\w.:+-]*)*")
+ID_GRAMMAR = ("an id is letters, digits and `_`, then also `-` `.` `:` `+`, with `/` only "
+              "between such parts (as blocks join an instance and its ids), and no `..`")
+_ID_PUNCTUATION = "-.:+"
+
+
+def _char(c: str) -> str:
+    name = unicodedata.name(c, "")
+    if c == " ":
+        return "a space"
+    if c.isprintable() and not unicodedata.category(c).startswith(("Z", "C", "M")):
+        return f"{c!r}"
+    return f"{ascii(c)} (U+{ord(c):04X}{f' {name}' if name else ''})"
+
+
+def id_problem(ident: str) -> str | None:
+    """``None`` for an id of the grammar, else what is wrong with it and the grammar (the
+    message after ``ID``)."""
+    if _ID.fullmatch(ident) and ".." not in ident:
+        return None
+    why = None
+    if not ident:
+        why = "is empty"
+    else:
+        start = True  # at the start of the id or of a part
+        for n, c in enumerate(ident, 1):
+            if c == "/":
+                if n == 1:
+                    why = "starts with '/'"
+                elif start:
+                    why = f"has an empty part between '/' at character {n}"
+                elif n == len(ident):
+                    why = "ends with '/'"
+                if why is not None:
+                    break
+                start = True
+                continue
+            if c.isalnum() or c == "_":
+                start = False
+                continue
+            if start:
+                if c in _ID_PUNCTUATION or unicodedata.category(c).startswith("M"):
+                    what = "the id" if n == 1 else "a part after '/'"
+                    why = f"starts {what} with {_char(c)} at character {n}"
+                    break
+            elif c in _ID_PUNCTUATION or unicodedata.category(c).startswith("M"):
+                continue  # a mark after a letter: accented and Indic letters written decomposed
+            why = f"has {_char(c)} at character {n}, which an id may not contain"
+            break
+    if why is None and ".." in ident:
+        why = f"has `..` at character {ident.index('..') + 1}"
+    if why is None:
+        return None
+    hint = ""
+    if "$" in ident or ("{" in ident and ".." in ident):
+        hint = ("; `$name` and ranges (`{1..3}`) are expanded only in a layout that uses "
+                "blocks (docs/blocks.md)")
+    return f"{why}: {ID_GRAMMAR}{hint}"
 
 
 def _not_a_number(raw) -> str:
@@ -231,6 +298,10 @@ class _Loader:
             self.problem("L004", f"{sort} id {shown!r} is {len(ident):,} characters long, over "
                          f"the {self.max_id_length:,} limit: shorten it (or raise the limit with "
                          "--max-id-length)", entry, shown)
+            return False
+        bad = id_problem(ident)
+        if bad is not None:
+            self.problem("L004", f"{sort} id {ident!r} {bad}", entry, ident)
             return False
         if ident in self.sort_of:
             first = self.locs[ident]
@@ -588,7 +659,8 @@ def load_tree(tree: YMap, file: str, *, max_id_length: int = MAX_ID_LENGTH
               ) -> tuple[Layout, list[Problem]]:
     """Build the model from a parsed tree; returns the layout and the L problems found.
 
-    An id longer than ``max_id_length`` characters is L004 (and the entry is skipped).
+    An id longer than ``max_id_length`` characters, or outside the id grammar
+    (:func:`id_problem`), is L004 (and the entry is skipped).
     """
     problems: list[Problem] = []
     layout = _Loader(tree, file, problems, max_id_length=max_id_length).load()
