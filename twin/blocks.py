@@ -19,7 +19,9 @@ import re
 
 from twin.emit import plain_ok
 from twin.model import Via
-from twin.source import Limits, Problem, YEntry, YMap, YScalar, YSeq, parse, resolve_tag
+from twin.source import (
+    Limits, Problem, Problems, YEntry, YMap, YScalar, YSeq, parse, resolve_tag,
+)
 
 #: Top-level keys this module reads; a layout without any of them is plain v1.
 NEW_KEYS = ("include", "blocks", "instances")
@@ -108,7 +110,7 @@ class _Expander:
     def __init__(self, file: str, limits: Limits, size: int):
         self.file, self.limits = file, limits
         self.bytes = size
-        self.problems: list[Problem] = []
+        self.problems = Problems(limits.max_findings, file)
         self.reported: set = set()
         self.top: dict[str, YEntry] = {}
         self.section_at: dict[str, YEntry] = {}

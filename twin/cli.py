@@ -21,6 +21,7 @@ from twin.reporters.text_reporter import finding_line
 from twin.source import (
     MAX_BYTES,
     MAX_DEPTH,
+    MAX_FINDINGS,
     MAX_ID_LENGTH,
     MAX_NODES,
     Limits,
@@ -182,6 +183,9 @@ def _limit_args(p: argparse.ArgumentParser) -> None:
                    help=f"refuse deeper nesting (default {MAX_DEPTH})")
     p.add_argument("--max-id-length", type=int, default=MAX_ID_LENGTH, metavar="N",
                    help=f"refuse longer component, rack and hall ids (default {MAX_ID_LENGTH})")
+    p.add_argument("--max-findings", type=int, default=MAX_FINDINGS, metavar="N",
+                   help=f"list at most N findings per layout, then one that counts the rest "
+                   f"(default {MAX_FINDINGS:,})")
 
 
 def _version() -> str:
@@ -190,10 +194,11 @@ def _version() -> str:
 
 
 def _limits(args) -> Limits:
-    for name in ("max_bytes", "max_nodes", "max_depth", "max_id_length"):
+    for name in ("max_bytes", "max_nodes", "max_depth", "max_id_length", "max_findings"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be a positive number")
-    return Limits(args.max_bytes, args.max_nodes, args.max_depth, args.max_id_length)
+    return Limits(args.max_bytes, args.max_nodes, args.max_depth, args.max_id_length,
+                  args.max_findings)
 
 
 def _progress_printer(file: str):

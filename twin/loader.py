@@ -14,7 +14,8 @@ from twin.model import (
     CoolingComponent, Hall, Layout, Loc, Policy, PowerComponent, Rack, RackType, Site,
 )
 from twin.source import (
-    MAX_ID_LENGTH, MAX_NUMBER_LENGTH, Problem, YEntry, YMap, YScalar, YSeq, is_number,
+    MAX_FINDINGS, MAX_ID_LENGTH, MAX_NUMBER_LENGTH, Problem, Problems, YEntry, YMap, YScalar,
+    YSeq, is_number,
 )
 
 SUPPORTED_VERSIONS = (1,)
@@ -177,7 +178,7 @@ def _not_a_number(raw) -> str:
 
 
 class _Loader:
-    def __init__(self, tree: YMap, file: str, problems: list[Problem], *,
+    def __init__(self, tree: YMap, file: str, problems: Problems, *,
                  max_id_length: int = MAX_ID_LENGTH):
         self.max_id_length = max_id_length
         self.tree = tree
@@ -211,7 +212,7 @@ class _Loader:
 
     def unknown_keys(self, node: YMap, allowed, owner: str | None, where: str) -> None:
         for key, entry in node.entries.items():
-            if key not in allowed:
+            if key not in allowed and not self.problems.drops("L002", entry, owner):
                 self.problem("L002", f"unknown key {_shown(key, 80)} in {where}"
                              f"{did_you_mean(key, allowed)}", entry, owner)
 
@@ -655,14 +656,15 @@ class _Loader:
                              f"takes {wanted[wants]}", node, owner)
 
 
-def load_tree(tree: YMap, file: str, *, max_id_length: int = MAX_ID_LENGTH
-              ) -> tuple[Layout, list[Problem]]:
+def load_tree(tree: YMap, file: str, *, max_id_length: int = MAX_ID_LENGTH,
+              max_findings: int = MAX_FINDINGS) -> tuple[Layout, list[Problem]]:
     """Build the model from a parsed tree; returns the layout and the L problems found.
 
     An id longer than ``max_id_length`` characters, or outside the id grammar
-    (:func:`id_problem`), is L004 (and the entry is skipped).
+    (:func:`id_problem`), is L004 (and the entry is skipped). The problems are a
+    :class:`twin.source.Problems`: at most about ``max_findings`` kept, all counted.
     """
-    problems: list[Problem] = []
+    problems = Problems(max_findings, file)
     layout = _Loader(tree, file, problems, max_id_length=max_id_length).load()
     return layout, problems
 

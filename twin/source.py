@@ -36,6 +36,10 @@ MAX_BYTES = 64 * 1024 * 1024
 MAX_NODES = 5_000_000
 MAX_DEPTH = 64
 MAX_ID_LENGTH = 256
+#: Findings listed per layout file; one more finding (L001) counts the rest. A file of a
+#: million unknown keys would otherwise print a million findings (an 805 MB SARIF file);
+#: a real 1 GW campus with one wrong block prints about 1,600.
+MAX_FINDINGS = 10_000
 #: Duplicate keys reported one by one; after that one L005 says there are more (a file
 #: of a million repeated keys would otherwise print a million findings).
 MAX_DUPLICATE_REPORTS = 100
@@ -55,12 +59,14 @@ _FLOAT_MAX = sys.float_info.max
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Hard limits on what a layout file may be (bytes, expanded nodes, nesting depth, id length)."""
+    """Hard limits on what a layout file may be (bytes, expanded nodes, nesting depth, id
+    length) and on the findings listed for it."""
 
     max_bytes: int = MAX_BYTES
     max_nodes: int = MAX_NODES
     max_depth: int = MAX_DEPTH
     max_id_length: int = MAX_ID_LENGTH
+    max_findings: int = MAX_FINDINGS
 
 
 # The YAML 1.2 core schema (yaml.org/spec/1.2.2, section 10.3.2), for plain scalars. Each
@@ -212,6 +218,54 @@ class Problem:
     via: tuple = ()
 
 
+class Problems(list):
+    """The problems of one file, at most ``cap`` of them kept: those that sort first.
+
+    A list (so it compares, iterates and unpacks as one), of which only ``append`` and
+    ``extend`` are used to add. ``total`` counts every problem added, the dropped ones
+    included, so memory stays bounded however many problems a hostile file makes; the
+    caller lists the first ``cap`` and reports the rest as one finding. Problems sort as
+    findings do: file (``file`` for the layout's own), line, column, code, component.
+    Below twice the cap nothing is dropped and the order is the order of adding.
+    """
+
+    __slots__ = ("cap", "file", "total", "_cut")
+
+    def __init__(self, cap: int = MAX_FINDINGS, file: str = ""):
+        super().__init__()
+        self.cap, self.file, self.total = cap, file, 0
+        self._cut: tuple | None = None  # the last kept key once the list has been trimmed
+
+    def key(self, p: Problem) -> tuple:
+        return (p.file or self.file, p.line, p.column, p.code, p.key or "")
+
+    def drops(self, code: str, at, component: str | None = None) -> bool:
+        """True (and counted) when a problem of ``code`` at ``at`` would be dropped: the
+        caller can then skip building its message."""
+        if self._cut is None:
+            return False
+        key = (getattr(at, "file", None) or self.file, at.line, at.column, code,
+               component or "")
+        if key > self._cut:
+            self.total += 1
+            return True
+        return False
+
+    def append(self, p: Problem) -> None:
+        self.total += 1
+        if self._cut is not None and self.key(p) > self._cut:
+            return
+        super().append(p)
+        if len(self) >= 2 * self.cap + 1:
+            self.sort(key=self.key)
+            del self[self.cap + 1:]  # one past the cap: where the count of the rest points
+            self._cut = self.key(self[-1])
+
+    def extend(self, problems) -> None:
+        for p in problems:
+            self.append(p)
+
+
 class _Refuse(Exception):
     def __init__(self, message: str, line: int = 1, column: int = 1):
         super().__init__(message)
@@ -253,7 +307,7 @@ def parse(data: bytes | str, limits: Limits = Limits()) -> tuple[YMap | None, li
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         return None, [Problem("L001", "file contains a NUL character: not a YAML text file", line)]
-    problems: list[Problem] = []
+    problems = Problems(limits.max_findings)
     where = _LineMap(text) if _ODD_BREAK.search(text) else None
     try:
         root = _Builder(problems, limits).build(text)
