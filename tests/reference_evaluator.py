@@ -1,11 +1,13 @@
 """A second, deliberately simple implementation of SPEC sections 2-9, to disagree with twin.
 
-It shares no code with twin: it reads the layout with ``yaml.safe_load`` into plain
-dictionaries and recomputes everything from scratch for every failure set, by
-recursion over the dictionaries, following the text of the format (SPEC.md and
-docs/format.md, where the format leaves a choice open). It is slow on purpose and
-handles only flat v1 layouts that load cleanly (no L findings, no cycles): the
-differential test feeds it random layouts of that kind.
+It shares no code with twin: it reads the layout with PyYAML's pure-Python parser into
+plain dictionaries, typing scalars by its own YAML 1.2 core schema resolver (below),
+and recomputes everything from scratch for every failure set, by recursion over the
+dictionaries, following the text of the format (SPEC.md and docs/format.md, where the
+format leaves a choice open). It is slow on purpose and handles only flat v1 layouts
+that load cleanly (no L findings, no cycles): the differential test feeds it random
+layouts of that kind. ``bad_values(text)`` lists the values a number or true/false
+field cannot take, so a test can check that twin refuses exactly those.
 
 ``findings(text)`` returns ``(code, component, scenario, racks)`` tuples and
 ``kpis(text)`` the KPI dictionary of normal operation.
@@ -13,9 +15,84 @@ differential test feeds it random layouts of that kind.
 from __future__ import annotations
 
 import math
+import re
 from itertools import combinations
 
 import yaml
+
+
+class CoreLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with YAML 1.2 core schema typing instead of YAML 1.1's.
+
+    SPEC section 12: ``0120`` is 120, never octal; base 60 (``1:20``), ``0b``, ``_``
+    separators and ``yes``/``no``/``on``/``off`` are text. Octal (``0o17``) and
+    hexadecimal (``0x1F``) integers are core-schema integers, but the amendment makes them
+    L004 in a number field, so they are read as text here too: every number this
+    reference computes with was written in decimal.
+    """
+
+    yaml_implicit_resolvers: dict = {}
+
+
+_CORE = [
+    ("tag:yaml.org,2002:null", r"~|null|Null|NULL|", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
+    ("tag:yaml.org,2002:int", r"[-+]?[0-9]+", "-+0123456789"),
+    ("tag:yaml.org,2002:float",
+     r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)",
+     "-+.0123456789"),
+]
+for _tag, _pattern, _first in _CORE:
+    CoreLoader.add_implicit_resolver(_tag, re.compile(f"^(?:{_pattern})$"), list(_first))
+
+
+def _core_int(loader, node):
+    return int(loader.construct_scalar(node))
+
+
+def _core_float(loader, node):
+    text = loader.construct_scalar(node)
+    bare = text.lstrip("+-").lower()
+    if bare in (".inf", ".nan"):
+        return (-1 if text.startswith("-") else 1) * float(bare[1:])
+    return float(text)
+
+
+CoreLoader.add_constructor("tag:yaml.org,2002:int", _core_int)
+CoreLoader.add_constructor("tag:yaml.org,2002:float", _core_float)
+
+
+def read(text: str):
+    """The layout as plain data, scalars typed by the YAML 1.2 core schema."""
+    return yaml.load(text, Loader=CoreLoader)  # noqa: S506 - a safe loader
+
+
+#: The fields this reference reads as numbers, and as true/false.
+NUMBER_FIELDS = ("capacity_kw", "rating_kva", "rating_a", "voltage_v", "efficiency",
+                 "battery_min", "fuel_h", "power_kw", "cop", "flow_lpm", "supply_c", "it_kw",
+                 "liquid_fraction", "footprint_m2", "flow_lpm_per_kw", "weight_kg",
+                 "tokens_per_s", "max_supply_c", "max_inlet_c", "min_feeds", "pos",
+                 "contingency", "area_m2", "floor_kg_m2", "power_factor", "min_battery_min",
+                 "min_fuel_h", "electricity_usd_per_mwh")
+BOOL_FIELDS = ("failable",)
+
+
+def bad_values(text: str) -> list[tuple[str, str]]:
+    """``(id or section, field)`` of each number field that is not a finite number and
+    each true/false field that is not a boolean, in site, policy and every entry."""
+    doc = read(text)
+    out = []
+    owners = [(name, doc.get(name) or {}) for name in ("site", "policy")]
+    for section in ("power", "cooling", "space", "racks"):
+        owners += list((doc.get(section) or {}).items())
+    for owner, fields in owners:
+        for key, value in fields.items():
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if key in NUMBER_FIELDS and not (number and math.isfinite(value)):
+                out.append((owner, key))
+            elif key in BOOL_FIELDS and not isinstance(value, bool):
+                out.append((owner, key))
+    return sorted(out)
 
 SOURCES = ("utility", "generator")
 EFFICIENCY = {"transformer": 0.985, "ups": 0.96}
@@ -39,7 +116,7 @@ class Layout:
     """The layout as plain dictionaries with the format's defaults filled in."""
 
     def __init__(self, text: str, contingency=None):
-        doc = yaml.safe_load(text)
+        doc = read(text)
         self.doc = doc
         policy = doc.get("policy") or {}
         self.pf = policy.get("power_factor", 1.0)

@@ -201,9 +201,11 @@ def test_a_v1_layout_comes_out_unchanged():
     for path in ("layouts/gb300-hall.yaml", "tests/layouts/spec-worked-example.yaml"):
         tree, _ = parse((ROOT / path).read_bytes())
         assert expand(tree, path) == (tree, [])
-    # without the new keys, braces and $ mean nothing: one rack named r{1..3}
+    # without the new keys, braces and $ mean nothing: one rack named r{1..3}, which is
+    # outside the id grammar (L004, with a hint that ranges need a layout with blocks)
     loaded = load("twin: 1\nracks:\n  r{1..3}: {it_kw: 0, notes: $x}\n")
-    assert [r.id for r in loaded.layout.racks] == ["r{1..3}"]
+    assert codes(loaded) == [("L004", 3, 3, "r{1..3}")]
+    assert "expanded only in a layout that uses blocks" in loaded.findings[0].message
 
 
 # --- positions ------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Graphviz export: one DOT file, a power and a cooling cluster, every link an edge."""
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,10 @@ def test_dot_of_the_example_hall_parses_with_every_node_and_edge(tmp_path):
 
 
 def test_ids_are_quoted():
-    text = dot(twin.load_bytes(
-        'twin: 1\npower:\n  "a\\"b": {kind: utility, capacity_kw: 10}\n', "q.yaml").layout)
+    # A layout file cannot give an id a `"` any more (the id grammar, docs/format.md); the
+    # export still escapes one, in a model built in Python.
+    layout = twin.load_bytes("twin: 1\npower:\n  ab: {kind: utility, capacity_kw: 10}\n",
+                             "q.yaml").layout
+    layout = dataclasses.replace(layout, power=(dataclasses.replace(layout.power[0], id='a"b'),))
+    text = dot(layout)
     assert '"a\\"b" [shape=box' in text

@@ -16,7 +16,9 @@ from pathlib import Path
 import mutations
 import pytest
 
-from twin.source import MAX_BYTES, MAX_DEPTH, MAX_ID_LENGTH, MAX_NODES, Limits
+from twin.source import (
+    MAX_BYTES, MAX_DEPTH, MAX_FINDINGS, MAX_ID_LENGTH, MAX_NODES, MAX_NUMBER_LENGTH, Limits,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 LINE = b"k: v\n"
@@ -31,11 +33,13 @@ def _validate(*argv):
 
 def test_the_defaults_are_the_documented_ones():
     assert Limits() == Limits(max_bytes=64 * 1024 * 1024, max_nodes=5_000_000, max_depth=64,
-                              max_id_length=256)
+                              max_id_length=256, max_findings=10_000)
     doc = (ROOT / "docs" / "robustness.md").read_text(encoding="utf-8")
-    for figure in (f"{MAX_BYTES:,}", f"{MAX_NODES:,}", f"{MAX_DEPTH}", f"{MAX_ID_LENGTH}"):
+    for figure in (f"{MAX_BYTES:,}", f"{MAX_NODES:,}", f"{MAX_DEPTH}", f"{MAX_ID_LENGTH}",
+                   f"{MAX_FINDINGS:,}", f"| {MAX_NUMBER_LENGTH} characters |"):
         assert figure in doc
-    for flag in ("--max-bytes", "--max-nodes", "--max-depth", "--max-id-length"):
+    for flag in ("--max-bytes", "--max-nodes", "--max-depth", "--max-id-length",
+                 "--max-findings"):
         assert flag in doc
 
 

@@ -20,7 +20,7 @@ from twin.kpis import kpis, typical_kpis
 from twin.loader import did_you_mean, load_tree
 from twin.model import Layout
 from twin.snapshot import Snapshot, over
-from twin.source import Limits, Problem, YMap, parse, read_bytes
+from twin.source import MAX_FINDINGS, Limits, Problem, Problems, YMap, parse, read_bytes
 
 _PHYSICS_FAMILIES = ("power", "cooling", "resilience", "space")
 
@@ -32,6 +32,8 @@ class Loaded:
     file: str
     layout: Layout | None
     findings: tuple[Finding, ...] = ()
+    #: The findings limit it was read with; ``validate`` lists as many.
+    max_findings: int = field(default=MAX_FINDINGS, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -113,7 +115,7 @@ def load(path: str, *, limits: Limits = Limits()) -> Loaded:
     """Read and load one layout file. Raises :class:`UsageError` when it cannot be read."""
     data = read_bytes(path, limits)
     if data is None:
-        return Loaded(path, None, _findings([_too_large(limits)], path))
+        return Loaded(path, None, _findings([_too_large(limits)], path), limits.max_findings)
     return load_bytes(data, path, limits=limits)
 
 
@@ -124,9 +126,11 @@ def load_bytes(data: bytes | str, file: str = "<layout>", *, limits: Limits = Li
     tree, problems = _expanded_tree(data, file, limits)
     layout = None
     if tree is not None:
-        layout, more = load_tree(tree, file, max_id_length=limits.max_id_length)
-        problems = [*problems, *more]
-    return Loaded(file, layout, _findings(problems, file))
+        layout, more = load_tree(tree, file, max_id_length=limits.max_id_length,
+                                 max_findings=limits.max_findings)
+        problems = _merged(file, limits.max_findings, problems, more)
+    return Loaded(file, layout, _findings(problems, file, limits.max_findings),
+                  limits.max_findings)
 
 
 def read_tree(path: str, *, limits: Limits = Limits()) -> tuple[YMap | None, tuple[Finding, ...]]:
@@ -139,16 +143,25 @@ def read_tree(path: str, *, limits: Limits = Limits()) -> tuple[YMap | None, tup
     if data is None:
         return None, _findings([_too_large(limits)], path)
     tree, problems = _expanded_tree(data, path, limits)
-    return tree, _findings(problems, path)
+    return tree, _findings(problems, path, limits.max_findings)
 
 
-def _expanded_tree(data: bytes, file: str, limits: Limits) -> tuple[YMap | None, list[Problem]]:
+def _expanded_tree(data: bytes, file: str, limits: Limits) -> tuple[YMap | None, Problems]:
     """Parse ``data`` and expand its blocks: the flat tree (or ``None``) and the problems."""
     tree, problems = parse(data, limits)
     if tree is not None:
         tree, expanded = expand(tree, file, limits, size=len(data))
-        problems = [*problems, *expanded]
+        problems = _merged(file, limits.max_findings, problems, expanded)
     return tree, problems
+
+
+def _merged(file: str, cap: int, *parts) -> Problems:
+    """The problems of several stages as one :class:`Problems`, counting what each dropped."""
+    out = Problems(cap, file)
+    for part in parts:
+        out.extend(part)
+        out.total += getattr(part, "total", len(part)) - len(part)
+    return out
 
 
 def _too_large(limits: Limits) -> Problem:
@@ -156,13 +169,30 @@ def _too_large(limits: Limits) -> Problem:
                    "with --max-bytes if this is intended")
 
 
-def _findings(problems, file: str) -> tuple[Finding, ...]:
+def _findings(problems, file: str, cap: int = MAX_FINDINGS) -> tuple[Finding, ...]:
     """Source and loader problems as findings, sorted (the file is ``file`` unless an
-    included file's problem names its own)."""
+    included file's problem names its own), at most ``cap`` and one that counts the rest."""
     checks = registry()
-    return tuple(sorted((_problem_finding(checks[p.code], p.file or file, p.message, p.line,
-                                          p.column, p.key, p.via) for p in problems),
-                        key=Finding.sort_key))
+    found = sorted((_problem_finding(checks[p.code], p.file or file, p.message, p.line,
+                                     p.column, p.key, p.via) for p in problems),
+                   key=Finding.sort_key)
+    return capped(found, getattr(problems, "total", len(problems)), cap, file)
+
+
+def capped(findings: list[Finding], total: int, cap: int, file: str) -> tuple[Finding, ...]:
+    """The first ``cap`` of ``findings`` (sorted), and when ``total`` is more, one L001
+    after them that says how many are not listed, placed at the first of those."""
+    if total <= cap:
+        return tuple(findings)
+    rest = findings[cap] if len(findings) > cap else findings[-1] if findings else None
+    where = (rest.file, rest.line, rest.column, rest.via) if rest else (file, 1, 1, ())
+    check = registry()["L001"]
+    more = Finding(
+        "L001", check.severity, f"{total - cap:,} more findings are not listed, from this one "
+        f"on: twin lists the first {cap:,} of a file in position order; fix those, or raise "
+        "the limit with --max-findings", where[0], where[1], where[2], name=check.name,
+        via=where[3])
+    return (*findings[:cap], more)
 
 
 def _problem_finding(check: Check, file, message, line, column, component, via=()) -> Finding:
@@ -194,15 +224,18 @@ def snapshot(layout: Layout, *, contingency: int | None = None, progress=None,
 
 def validate(layout, *, contingency: int | None = None,
              progress: Callable[[int, int], None] | None = None,
-             engine: str = "incremental") -> Report:
+             engine: str = "incremental", max_findings: int | None = None) -> Report:
     """Run every check on a layout (a path, a :class:`Layout` or a :class:`Loaded`).
 
     ``contingency`` overrides ``policy.contingency`` (0, 1 or 2); ``progress(done, total)``
-    is called during the contingency sweep.
+    is called during the contingency sweep. At most ``max_findings`` findings are listed
+    (default: the limit the layout was loaded with), then one L001 that counts the rest.
     """
     if contingency is not None and contingency not in (0, 1, 2):
         raise UsageError(f"--contingency must be 0, 1 or 2, not {contingency}")
     loaded = _loaded(layout)
+    if max_findings is None:
+        max_findings = loaded.max_findings
     if loaded.findings or loaded.layout is None:
         return Report(loaded.file, loaded.findings)
     model = loaded.layout
@@ -212,10 +245,12 @@ def validate(layout, *, contingency: int | None = None,
     if cycle_hits:
         findings = [_finding(checks["T001"], h, model) for h in cycle_hits]
         findings += _run(checks, ("topology",), Snapshot(model, graph, None, None, 0), model)
-        return Report(model.file, tuple(sorted(findings, key=Finding.sort_key)))
+        findings.sort(key=Finding.sort_key)
+        return Report(model.file, capped(findings, len(findings), max_findings, model.file))
     snap = snapshot(model, contingency=contingency, progress=progress, graph=graph, engine=engine)
     findings = _run(checks, ("topology", *_PHYSICS_FAMILIES), snap, model)
-    return Report(model.file, tuple(sorted(findings, key=Finding.sort_key)),
+    findings.sort(key=Finding.sort_key)
+    return Report(model.file, capped(findings, len(findings), max_findings, model.file),
                   {**kpis(snap.net, snap.normal), **typical_kpis(snap.net)},
                   snap.sweep.scenarios, snap)
 

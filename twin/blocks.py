@@ -26,7 +26,9 @@ import stat
 
 from twin.emit import plain_ok
 from twin.model import Via
-from twin.source import Limits, Problem, YEntry, YMap, YScalar, YSeq, parse, resolve_tag
+from twin.source import (
+    Limits, Problem, Problems, YEntry, YMap, YScalar, YSeq, parse, resolve_tag,
+)
 
 #: Top-level keys this module reads; a layout without any of them is plain v1.
 NEW_KEYS = ("include", "blocks", "instances")
@@ -165,7 +167,7 @@ class _Expander:
     def __init__(self, file: str, limits: Limits, size: int):
         self.file, self.limits = file, limits
         self.bytes = size
-        self.problems: list[Problem] = []
+        self.problems = Problems(limits.max_findings, file)
         self.reported: set = set()
         self.top: dict[str, YEntry] = {}
         self.section_at: dict[str, YEntry] = {}
@@ -712,6 +714,7 @@ class _Expander:
         if len(found) > 1:
             self.problem("L004", f"{what} {text!r}: one range per id; write the other part out "
                          "or use a block", at, via=ctx.via)
+            result = []  # as written it is no id either (a `{` is outside the id grammar)
         elif found:
             match = found[0]
             low, high = match.group(1), match.group(2)

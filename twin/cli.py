@@ -22,6 +22,7 @@ from twin.source import (
     MAX_BYTES,
     MAX_COMPONENTS,
     MAX_DEPTH,
+    MAX_FINDINGS,
     MAX_ID_LENGTH,
     MAX_INSTANCES,
     MAX_NODES,
@@ -201,6 +202,9 @@ def _limit_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--include-root", action="append", default=[], metavar="DIR",
                    help="a folder `include:` may also read from, besides the layout's own "
                    "(repeatable; a layout on standard input has none of its own)")
+    p.add_argument("--max-findings", type=int, default=MAX_FINDINGS, metavar="N",
+                   help=f"list at most N findings per layout, then one that counts the rest "
+                   f"(default {MAX_FINDINGS:,})")
 
 
 def _version() -> str:
@@ -210,7 +214,7 @@ def _version() -> str:
 
 def _limits(args) -> Limits:
     for name in ("max_bytes", "max_nodes", "max_depth", "max_id_length", "max_racks",
-                 "max_components", "max_instances"):
+                 "max_components", "max_instances", "max_findings"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be a positive number")
     for root in args.include_root:
@@ -219,7 +223,7 @@ def _limits(args) -> Limits:
     return Limits(args.max_bytes, args.max_nodes, args.max_depth, args.max_id_length,
                   max_racks=args.max_racks, max_components=args.max_components,
                   max_instances=args.max_instances,
-                  include_roots=tuple(args.include_root))
+                  include_roots=tuple(args.include_root), max_findings=args.max_findings)
 
 
 def _progress_printer(file: str):

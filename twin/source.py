@@ -7,9 +7,13 @@ reading, nesting depth, nodes counted as if every alias were expanded, each shar
 node once), and scalars are typed lazily, only when the loader reads them as numbers.
 That makes reading a layout several times faster than ``yaml.load`` itself.
 
-Only YAML's core schema is accepted: a ``!!python/...`` or custom tag is refused,
-never constructed. Merge keys (``<<``) are expanded, keys written in the mapping
-winning; a repeated key is reported (L005) instead of silently keeping the last.
+Plain scalars are typed by the YAML 1.2 core schema (null, true/false, decimal numbers),
+by linear expressions, never by PyYAML's YAML 1.1 resolver: ``0120`` is 120, not octal
+80; ``1:20``, ``0x1F``, ``0b1``, ``1_000``, ``yes`` and ``2024-01-01`` stay text, and the
+loader says what each would be in YAML 1.1 where a number or a boolean is expected. Only
+the core schema's tags are accepted: a ``!!python/...`` or custom tag is refused, never
+constructed. Merge keys (``<<``) are expanded, keys written in the mapping winning; a
+repeated key is reported (L005) instead of silently keeping the last.
 """
 from __future__ import annotations
 
@@ -19,7 +23,6 @@ import sys
 from dataclasses import dataclass
 
 import yaml
-from yaml.resolver import Resolver
 
 try:  # libyaml's parser; the pure-Python one gives the same events, slower
     from yaml import CSafeLoader as _Loader
@@ -39,16 +42,23 @@ MAX_ID_LENGTH = 256
 MAX_RACKS = 100_000
 MAX_COMPONENTS = 200_000
 MAX_INSTANCES = 100_000
+#: Findings listed per layout file; one more finding (L001) counts the rest. A file of a
+#: million unknown keys would otherwise print a million findings (an 805 MB SARIF file);
+#: a real 1 GW campus with one wrong block prints about 1,600.
+MAX_FINDINGS = 10_000
 #: Duplicate keys reported one by one; after that one L005 says there are more (a file
 #: of a million repeated keys would otherwise print a million findings).
 MAX_DUPLICATE_REPORTS = 100
+#: Longest number, in characters as written, that twin reads (a bound of the format, no
+#: flag): a float has 17 significant digits and no quantity of a layout needs more than a
+#: dozen, so 100 leaves room for any way of writing one, and refuses a 100,000-digit
+#: scalar before anything converts it.
+MAX_NUMBER_LENGTH = 100
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null"))
 _MAP, _SEQ, _MERGE = f"{_TAG}map", f"{_TAG}seq", f"{_TAG}merge"
 _SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, f"{_TAG}timestamp"}
-_RESOLVERS = Resolver.yaml_implicit_resolvers
-_constructor = yaml.constructor.SafeConstructor()
 _UNSET = object()
 _FLOAT_MAX = sys.float_info.max
 
@@ -57,7 +67,7 @@ _FLOAT_MAX = sys.float_info.max
 class Limits:
     """Hard limits on what a layout file may be (bytes, expanded nodes, nesting depth, id
     length, racks and components once expanded) and the folders its includes may read
-    besides its own (``include_roots``; see docs/blocks.md)."""
+    besides its own (``include_roots``; see docs/blocks.md), and on the findings listed for it."""
 
     max_bytes: int = MAX_BYTES
     max_nodes: int = MAX_NODES
@@ -67,16 +77,40 @@ class Limits:
     max_components: int = MAX_COMPONENTS
     max_instances: int = MAX_INSTANCES
     include_roots: tuple[str, ...] = ()
+    max_findings: int = MAX_FINDINGS
+
+
+# The YAML 1.2 core schema (yaml.org/spec/1.2.2, section 10.3.2), for plain scalars. Each
+# expression is linear: no two branches or repetitions can match the same characters, so a
+# failed match backtracks at most a constant number of steps per character.
+_CORE_NULL = frozenset(("", "~", "null", "Null", "NULL"))
+_CORE_BOOL = {"true": True, "True": True, "TRUE": True,
+              "false": False, "False": False, "FALSE": False}
+_CORE_DECIMAL = re.compile(r"[-+]?[0-9]+")
+#: Octal and hexadecimal integers of the core schema: typed int, but not read as numbers
+#: by twin (the loader asks for the decimal value).
+_CORE_OTHER_INT = re.compile(r"0o[0-7]+|0x[0-9a-fA-F]+")
+_CORE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_CORE_SPECIAL = {".inf": math.inf, ".Inf": math.inf, ".INF": math.inf,
+                 "+.inf": math.inf, "+.Inf": math.inf, "+.INF": math.inf,
+                 "-.inf": -math.inf, "-.Inf": -math.inf, "-.INF": -math.inf,
+                 ".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan}
+_NUMBER_START = frozenset("0123456789+-.")
 
 
 def resolve_tag(text: str, plain: bool) -> str:
-    """The core-schema tag of a scalar, as YAML 1.1 (PyYAML's resolver) resolves it."""
+    """The tag of a scalar by the YAML 1.2 core schema (``str`` for a quoted one)."""
     if not plain:
         return _STR
-    for tag, regexp in _RESOLVERS.get(text[:1] if text else "", ()):
-        if regexp.match(text):
-            return tag
-    return _STR
+    if text in _CORE_NULL:
+        return _NULL
+    if text[0] in _NUMBER_START:
+        if _CORE_DECIMAL.fullmatch(text) or _CORE_OTHER_INT.fullmatch(text):
+            return _INT
+        if text in _CORE_SPECIAL or _CORE_FLOAT.fullmatch(text):
+            return _FLOAT
+        return _STR
+    return _BOOL if text in _CORE_BOOL else _STR
 
 
 class YScalar:
@@ -97,8 +131,12 @@ class YScalar:
 
     @property
     def tag(self) -> str:
+        """The tag written, else the one resolved; ``_tag`` stays ``None`` for a quoted
+        scalar without a tag (always text), so it tells quoted from tagged ``!!str``."""
         if self._tag is None:
-            self._tag = resolve_tag(self.text, self.plain)
+            if not self.plain:
+                return _STR
+            self._tag = resolve_tag(self.text, True)
         return self._tag
 
     @property
@@ -117,18 +155,25 @@ class YScalar:
 
 
 def _construct(tag: str, text: str):
+    """The value of a scalar with ``tag`` (implicit or written): text where the core
+    schema's decimal forms do not match it (``!!int "0x1F"``, ``!!bool "yes"``), and for
+    a number longer than :data:`MAX_NUMBER_LENGTH` (never converted)."""
     if tag == _STR:
         return text
-    node = yaml.ScalarNode(tag, text)
-    try:
-        if tag == _INT:
-            return _constructor.construct_yaml_int(node)
+    if tag == _INT or tag == _FLOAT:
+        if len(text) > MAX_NUMBER_LENGTH:
+            return text
+        if _CORE_DECIMAL.fullmatch(text):
+            return int(text) if tag == _INT else float(text)
         if tag == _FLOAT:
-            return _constructor.construct_yaml_float(node)
-        if tag == _BOOL:
-            return _constructor.construct_yaml_bool(node)
-    except (ValueError, yaml.YAMLError):
+            special = _CORE_SPECIAL.get(text)
+            if special is not None:
+                return special
+            if _CORE_FLOAT.fullmatch(text):
+                return float(text)
         return text
+    if tag == _BOOL:
+        return _CORE_BOOL.get(text, text)
     if tag == _NULL:
         return None
     return text  # timestamps stay text
@@ -184,6 +229,54 @@ class Problem:
     via: tuple = ()
 
 
+class Problems(list):
+    """The problems of one file, at most ``cap`` of them kept: those that sort first.
+
+    A list (so it compares, iterates and unpacks as one), of which only ``append`` and
+    ``extend`` are used to add. ``total`` counts every problem added, the dropped ones
+    included, so memory stays bounded however many problems a hostile file makes; the
+    caller lists the first ``cap`` and reports the rest as one finding. Problems sort as
+    findings do: file (``file`` for the layout's own), line, column, code, component.
+    Below twice the cap nothing is dropped and the order is the order of adding.
+    """
+
+    __slots__ = ("cap", "file", "total", "_cut")
+
+    def __init__(self, cap: int = MAX_FINDINGS, file: str = ""):
+        super().__init__()
+        self.cap, self.file, self.total = cap, file, 0
+        self._cut: tuple | None = None  # the last kept key once the list has been trimmed
+
+    def key(self, p: Problem) -> tuple:
+        return (p.file or self.file, p.line, p.column, p.code, p.key or "")
+
+    def drops(self, code: str, at, component: str | None = None) -> bool:
+        """True (and counted) when a problem of ``code`` at ``at`` would be dropped: the
+        caller can then skip building its message."""
+        if self._cut is None:
+            return False
+        key = (getattr(at, "file", None) or self.file, at.line, at.column, code,
+               component or "")
+        if key > self._cut:
+            self.total += 1
+            return True
+        return False
+
+    def append(self, p: Problem) -> None:
+        self.total += 1
+        if self._cut is not None and self.key(p) > self._cut:
+            return
+        super().append(p)
+        if len(self) >= 2 * self.cap + 1:
+            self.sort(key=self.key)
+            del self[self.cap + 1:]  # one past the cap: where the count of the rest points
+            self._cut = self.key(self[-1])
+
+    def extend(self, problems) -> None:
+        for p in problems:
+            self.append(p)
+
+
 class _Refuse(Exception):
     def __init__(self, message: str, line: int = 1, column: int = 1):
         super().__init__(message)
@@ -225,7 +318,7 @@ def parse(data: bytes | str, limits: Limits = Limits()) -> tuple[YMap | None, li
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         return None, [Problem("L001", "file contains a NUL character: not a YAML text file", line)]
-    problems: list[Problem] = []
+    problems = Problems(limits.max_findings)
     where = _LineMap(text) if _ODD_BREAK.search(text) else None
     try:
         root = _Builder(problems, limits).build(text)
