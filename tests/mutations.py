@@ -1008,8 +1008,10 @@ def _include_case(family: str, rng: random.Random, item: str, *, label: str,
     stdin = cwd = None
     argv = _layout_argv(rng, rng.choice(["validate", "validate", "expand"]))
     if refused and rng.random() < 0.15:  # the layout on standard input, includes from cwd
+        # a layout on standard input has no folder of its own: without --include-root
+        # every include it names is L010 at its own line, nested ones are never reached
         argv[1], stdin, cwd = "-", main.encode(), "layout"
-        need_at = (None, need_at[1])
+        need_at = (None, _INCLUDE_LINE)
     return Case(family, label, all_files, argv, links=dict(links or {}), fifos=tuple(fifos),
                 stdin=stdin, cwd=cwd, fork=True, canary=canary,
                 need=(("L010", *need_at),) if refused else (),

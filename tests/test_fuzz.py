@@ -36,21 +36,7 @@ FAMILY_INPUTS = {
 #: Families that still fail on this branch, with why: work on other branches fixes them.
 #: Each is an expected failure (strict: it fails the run once it passes, so that the
 #: entry is removed). REMOVE THIS LIST WHEN THOSE FIXES ARE MERGED.
-KNOWN_UNFIXED = {
-    "number-length": "100,000-digit numbers take minutes (quadratic regex); YAML 1.1 long "
-                     "forms accepted; no length cap (L004)",
-    "yaml11-number": "numbers read by YAML 1.1 rules (0120 octal, 1:20 base 60, 0x, 0b, _)",
-    "yaml11-bool": "yes/no/on/off read as true/false (YAML 1.1)",
-    "expansion-nested": "block bombs expand until --max-nodes, 16-60 s (no --max-racks)",
-    "expansion-fanout": "ranges in reference lists multiply without a limit",
-    "include-escape": "includes outside the layout's folder are read (no L010)",
-    "include-special": "an include of a FIFO blocks forever, devices are read (no L010)",
-    "ids-c0": "no id grammar: control characters accepted, printed raw by whatif",
-    "ids-c1": "no id grammar: C1 controls accepted, printed raw by report's tables",
-    "ids-del": "no id grammar: DEL accepted, printed raw by whatif and report",
-    "ids-dotdot": "no id grammar: '..' segments accepted",
-    "new-flags": "--max-findings, --max-racks, --max-components, --include-root do not exist",
-}
+KNOWN_UNFIXED: dict[str, str] = {}
 #: A family stops after this many failing inputs, or the first that hits the deadline.
 MAX_FAILURES = 5
 

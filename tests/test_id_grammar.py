@@ -103,7 +103,9 @@ def test_every_kind_of_id_is_checked():
         "power id 'p 1'", "cooling id 'c 1'", "hall id 'h 1'", "rack id 'r 1'"]
 
 
-def test_the_ids_blocks_make_are_checked_and_point_at_the_block():
+def test_a_bad_instance_name_is_l004_at_the_instance_key_and_makes_nothing():
+    # the bad character is written in the instance's key: the finding points there (the
+    # edit), not at every id of the block it would have made
     loaded = load("""\
         twin: 1
         blocks:
@@ -115,11 +117,26 @@ def test_the_ids_blocks_make_are_checked_and_point_at_the_block():
           pod-2: {block: pod}
         """)
     assert [(f.code, f.line, f.column, f.component) for f in loaded.findings] == [
-        ("L004", 5, 7, "pod 1/ups")]
-    finding = loaded.findings[0]
-    assert finding.message.startswith("power id 'pod 1/ups' has a space at character 4")
-    assert [v.instance for v in finding.via] == ["pod 1"]
+        ("L004", 7, 3, "pod 1")]
+    assert loaded.findings[0].message.startswith("instance id 'pod 1' has a space at character 4")
     assert [c.id for c in loaded.layout.power] == ["pod-2/ups"]
+
+
+def test_the_ids_blocks_make_are_checked_and_point_at_the_block():
+    loaded = load("""\
+        twin: 1
+        blocks:
+          pod:
+            power:
+              "u ps": {kind: utility, capacity_kw: 10}
+        instances:
+          pod-1: {block: pod}
+        """)
+    assert [(f.code, f.line, f.column, f.component) for f in loaded.findings] == [
+        ("L004", 5, 7, "pod-1/u ps")]
+    finding = loaded.findings[0]
+    assert finding.message.startswith("power id 'pod-1/u ps' has a space at character 8")
+    assert [v.instance for v in finding.via] == ["pod-1"]
 
 
 def test_a_range_in_a_layout_without_blocks_is_l004_with_a_hint():

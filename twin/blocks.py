@@ -25,6 +25,7 @@ import re
 import stat
 
 from twin.emit import plain_ok
+from twin.loader import id_problem
 from twin.model import Via
 from twin.source import (
     Limits, Problem, Problems, YEntry, YMap, YScalar, YSeq, parse, resolve_tag,
@@ -181,6 +182,7 @@ class _Expander:
         self.seen_files: set[str] = set()
         self.range_cache: dict[str, list | None] = {}
         self.range_sizes: dict[str, int] = {}
+        self.growths: dict[int, int] = {}
         self.tallies: dict[tuple, tuple] = {}
         self.uses: dict[int, tuple] = {}  # id(instance entry): (block, counted with:, uses i)
         self.caps = tuple(getattr(limits, field) for field in _FIELDS)
@@ -595,11 +597,11 @@ class _Expander:
         text = self.key_text(key, entry, ctx) if ctx.active and "$" in key else key
         n = self.range_size(text)
         if sort != "instances":
-            nodes = n * (getattr(entry.value, "size", 1) + 1)
+            nodes = n * (getattr(entry.value, "size", 1) + 1 + self.growth(entry.value))
             return (nodes, n, 0, 0) if sort == "racks" else (nodes, 0, n, 0)
         made = (n, 0, 0, n)  # an instance is one node, whatever it makes
-        if n == 0 or "/" in text:
-            return made
+        if n == 0 or "/" in text or id_problem(_RANGE.sub("0", text)) is not None:
+            return made  # refused at its key (L004): it makes nothing more
         use = self.uses.get(id(entry))
         if use is None:
             block = None if id(entry) in self.cut or entry.value.__class__ is not YMap else (
@@ -666,12 +668,33 @@ class _Expander:
         self.tallies[key if self.depth_cuts == cuts else (*key, depth)] = (made, reach)
         return made
 
+    def growth(self, node) -> int:
+        """Nodes a value gains when the ranges in its reference lists expand (a range
+        ``pdu-{1..100000}`` in ``power:`` is one node as written and 100,000 once
+        expanded); cached per node, so a value shared by many entries is walked once."""
+        known = self.growths.get(id(node))
+        if known is not None:
+            return known
+        extra, stack = 0, [node]
+        while stack:
+            item = stack.pop()
+            cls = item.__class__
+            if cls is YScalar:
+                if "{" in item.text:
+                    extra += max(self.range_size(item.text) - 1, 0)
+            elif cls is YSeq:
+                stack.extend(item.items)
+            elif cls is YMap:
+                stack.extend(e.value for e in item.entries.values())
+        self.growths[id(node)] = extra
+        return extra
+
     def range_size(self, text: str) -> int:
         """How many entries a key makes: a range's items, 0 for a bad range, else 1."""
         size = self.range_sizes.get(text)
         if size is None:
             found = list(_RANGE.finditer(text)) if "{" in text else []
-            size = 1
+            size = 0 if len(found) > 1 else 1  # two ranges in one id: L004, nothing made
             if len(found) == 1:
                 a, b = int(found[0].group(1)), int(found[0].group(2))
                 size = b - a + 1 if a <= b and b - a + 1 <= MAX_RANGE else 0
@@ -904,7 +927,7 @@ class _Expander:
         for text, index, entry in (keyed if keyed is not None else self.keys(mapping, ctx, "id")):
             sub = ctx.at_index(index) if index is not None else ctx
             value = entry.value
-            self.count += getattr(value, "size", 1) + 1
+            self.count += getattr(value, "size", 1) + 1 + self.growth(value)
             if self.count > self.limits.max_nodes:
                 self.too_big(entry, ctx)
             if sort == "racks":
@@ -952,6 +975,10 @@ class _Expander:
         if "/" in text:
             self.problem("L004", f"instance id {text!r} may not contain '/': it separates "
                          "an instance from the ids inside it", entry, ident, outer.via)
+            return
+        bad = id_problem(text)
+        if bad is not None:  # at the instance key, where the bad character is written
+            self.problem("L004", f"instance id {text!r} {bad}", entry, ident, outer.via)
             return
         body = self.mapping(entry, f"instance {ident!r}", ident, outer.via)
         if body is None:
