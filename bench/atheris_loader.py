@@ -22,8 +22,8 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 with atheris.instrument_imports(include=["twin"]):
     import twin
-    from twin.errors import UsageError
-    from twin.source import Limits
+    from twin.core import UsageError
+    from twin.layout.source import Limits
 
 LIMITS = Limits(max_bytes=1 << 20, max_nodes=200_000)
 

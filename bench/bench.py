@@ -57,15 +57,15 @@ if mode == "yaml":
     out["yaml_load_s"] = time.perf_counter() - t
 else:
     from twin.api import _run
-    from twin.blocks import expand
+    from twin.layout.blocks import expand
     from twin.checks import registry
-    from twin.contingency import failure_sets, sweep
-    from twin.flow import compile_network, evaluate
-    from twin.graph import build_graph
-    from twin.kpis import kpis
-    from twin.loader import load_tree
-    from twin.snapshot import Snapshot
-    from twin.source import Limits, parse
+    from twin.physics.sweep import failure_sets, sweep
+    from twin.physics.flow import compile_network, evaluate
+    from twin.physics.graph import build_graph
+    from twin.physics.kpis import kpis
+    from twin.layout.loader import load_tree
+    from twin.physics.snapshot import Snapshot
+    from twin.layout.source import Limits, parse
     t0 = time.perf_counter()
     tree, problems = parse(data)
     assert not problems, problems[:3]

@@ -551,7 +551,7 @@ def _clean_seeds() -> list[tuple[str, dict]]:
 
 
 def _field_keys(*types: str) -> set[str]:
-    from twin import schema
+    from twin.layout import fields as schema
 
     tables = [schema.SITE_FIELDS, *schema.POWER_FIELDS.values(),
               *schema.COOLING_FIELDS.values(), schema.RACK_TYPE_FIELDS, schema.RACK_FIELDS,

@@ -2,7 +2,7 @@
 
 A write killed midway (SIGKILL of a real process, or a failing fsync or rename) leaves
 the old file whole. Files twin writes: ``expand -o``, ``capacity --write`` and
-``simulate --plot``; all go through :func:`twin.atomic.write_atomic`.
+``simulate --plot``; all go through :func:`twin.core.write_atomic`.
 """
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from pathlib import Path
 import mutations
 import pytest
 
-from twin.atomic import write_atomic
-from twin.errors import UsageError
+from twin.core import write_atomic
+from twin.core import UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD = "the old file, complete\n" * 100
@@ -37,7 +37,7 @@ def test_a_write_killed_midway_leaves_the_old_file_whole(tmp_path):
     # byte of the temporary file is written but before the rename: then it is killed
     child = textwrap.dedent(f"""
         import os, time
-        from twin import atomic
+        from twin import core as atomic
         def stuck(fd):
             open({str(ready)!r}, "w").close()
             time.sleep(600)
@@ -65,7 +65,7 @@ def test_a_child_killed_while_writing_never_leaves_a_partial_target(tmp_path):
     target = tmp_path / "out.svg"
     target.write_text(OLD)
     new = "n" * 30_000_000
-    child = (f"from twin.atomic import write_atomic\n"
+    child = (f"from twin.core import write_atomic\n"
              f"write_atomic({str(target)!r}, {new[:1]!r} * {len(new)})\n")
     proc = subprocess.Popen([sys.executable, "-c", child], env={**os.environ})
     for _ in range(600):
@@ -82,7 +82,7 @@ def test_a_child_killed_while_writing_never_leaves_a_partial_target(tmp_path):
 @pytest.mark.parametrize("broken", ["fsync", "replace", "write"])
 def test_a_failing_write_keeps_the_old_file_and_removes_the_temporary(tmp_path, monkeypatch,
                                                                       broken):
-    import twin.atomic as atomic
+    import twin.core as atomic
 
     target = tmp_path / "layout.yaml"
     target.write_text(OLD)
@@ -139,7 +139,7 @@ def test_a_folder_that_does_not_exist_is_a_usage_error(tmp_path):
 
 
 def _fail_replace(monkeypatch):
-    import twin.atomic as atomic
+    import twin.core as atomic
 
     def fail(*args):
         raise OSError(5, "Input/output error")
@@ -185,7 +185,7 @@ def test_twin_writes_files_only_through_write_atomic():
     # the audit, kept: no module of twin opens a file for writing by itself
     offenders = []
     for path in (ROOT / "twin").rglob("*.py"):
-        if path.name == "atomic.py":
+        if path.name == "core.py":
             continue
         text = path.read_text(encoding="utf-8")
         for needle in ('open(path, "w', "open(out, \"w", ".write_text(", ".write_bytes(",

@@ -8,19 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from twin.blocks import expand
+from twin.layout.blocks import expand
 from twin.checks import Check, Hit, registry
 from twin.checks.topology import check_cycles
-from twin.contingency import sweep
-from twin.errors import UsageError
-from twin.findings import Finding
-from twin.flow import compile_network, cooling_utilization, evaluate, power_utilization
-from twin.graph import build_graph
-from twin.kpis import kpis, typical_kpis
-from twin.loader import did_you_mean, load_tree
-from twin.model import Layout
-from twin.snapshot import Snapshot, over
-from twin.source import MAX_FINDINGS, Limits, Problem, Problems, YMap, parse, read_bytes
+from twin.physics.sweep import sweep
+from twin.core import UsageError
+from twin.core import Finding
+from twin.physics.flow import compile_network, cooling_utilization, evaluate, power_utilization
+from twin.physics.graph import build_graph
+from twin.physics.kpis import kpis, typical_kpis
+from twin.layout.loader import did_you_mean, load_tree
+from twin.layout.model import Layout
+from twin.physics.snapshot import Snapshot, over
+from twin.layout.source import MAX_FINDINGS, Limits, Problem, Problems, YMap, parse, read_bytes
 
 _PHYSICS_FAMILIES = ("power", "cooling", "resilience", "space")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from twin.checks import Check, Hit
-from twin.model import AIR_UNIT_KINDS
-from twin.snapshot import over
+from twin.layout.model import AIR_UNIT_KINDS
+from twin.physics.snapshot import over
 
 
 def check_over_limit(s) -> Iterator[Hit]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from twin.checks import Check, Hit
-from twin.model import order_key
-from twin.snapshot import over
+from twin.layout.model import order_key
+from twin.physics.snapshot import over
 
 
 def _in_file_order(layout, scenario) -> tuple[str, ...]:

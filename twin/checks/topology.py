@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import networkx as nx
 
 from twin.checks import Check, Hit
-from twin.graph import cycles
+from twin.physics.graph import cycles
 
 
 def check_cycles(layout, graph: nx.DiGraph) -> Iterator[Hit]:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from twin.errors import UsageError
-from twin.model import Layout
+from twin.core import UsageError
+from twin.layout.model import Layout
 
 
 #: A backslash run of odd length just before a quote, a line break or the end of an id:

@@ -22,14 +22,14 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from twin.atomic import (
+from twin.core import (
     fsync_folder,
     link_refusal,
     new_file_mode,
     new_folder_mode,
     write_atomic,
 )
-from twin.errors import UsageError
+from twin.core import UsageError
 
 #: The marker file, written last into every export folder.
 MARKER = ".twin-export.json"

@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from twin.model import Layout, PowerComponent
+from twin.layout.model import Layout, PowerComponent
 
 #: Line-to-line voltage assumed when a feed component gives ``capacity_kw`` only (V).
 DEFAULT_VOLTAGE_V = 415

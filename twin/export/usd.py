@@ -12,10 +12,10 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 
-from twin.atomic import write_atomic
-from twin.errors import UsageError
+from twin.core import write_atomic
+from twin.core import UsageError
 from twin.export.folder import building
-from twin.model import Layout, Rack
+from twin.layout.model import Layout, Rack
 
 #: SimReady profile the packages are written for.
 PROFILE, PROFILE_VERSION = "AIF-Entity", "0.2.0"

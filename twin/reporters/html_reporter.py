@@ -1,6 +1,6 @@
 """HTML reporter: one self-contained page (inline CSS, SVG and script) from a report model.
 
-It renders :class:`twin.htmlreport.HtmlReport` and computes nothing: every position,
+It renders :class:`twin.questions.floorplan.HtmlReport` and computes nothing: every position,
 margin and band comes from the model. The page fetches nothing (no fonts, images,
 scripts or styles from elsewhere) and is well-formed XML after its doctype, so it can
 be parsed as well as displayed: every text and attribute value goes through :func:`_e`,
@@ -160,7 +160,7 @@ def _ids(ids, limit: int = MAX_IDS) -> str:
 
 
 def html(model) -> str:
-    """The page for ``model`` (a :class:`twin.htmlreport.HtmlReport`)."""
+    """The page for ``model`` (a :class:`twin.questions.floorplan.HtmlReport`)."""
     from twin import __version__
 
     parts = [

@@ -1,0 +1,1 @@
+"""FILE -> MODEL: read a layout safely, expand blocks and includes, build the model."""

@@ -1,0 +1,181 @@
+"""Built-in rack catalog: sourced equipment figures for the rack types a layout can name."""
+from __future__ import annotations
+
+from twin.layout.model import RackType
+
+# Tags in `source` say how solid a figure is: [V] vendor, [S] standard or spec,
+# [B] benchmark, [E] third-party estimate, [D] derived here (arithmetic in a comment),
+# [U] unverified. Footprints: NVL72 (MGX 48U) racks are 600 x 1068 mm
+# = 0.600 m x 1.068 m = 0.6408 m2; EIA racks use the 600 x 1200 mm default, 0.72 m2.
+
+BUILTIN_RACK_TYPES: tuple[RackType, ...] = (
+    RackType(
+        name="gb200-nvl72",
+        # Design 132 kW from vendor reference designs; NVIDIA nameplate is about 120 kW.
+        it_kw=132.0,
+        liquid_fraction=0.85,
+        weight_kg=1360.0,
+        footprint_m2=0.6408,
+        # OCP MGX spec: 130 LPM for a 120 kW rack with 85 % to liquid:
+        # 120 x 0.85 = 102 kW of liquid heat; 130 / 102 = 1.27 LPM per kW.
+        flow_lpm_per_kw=1.27,
+        max_supply_c=None,
+        tokens_per_s=865000.0,
+        # Typical: the NVIDIA nameplate, 120 kW; the 132 kW design is the reference designs'
+        # figure (8 x 33 kW shelves N+N = 132 kW usable).
+        typical_kw=120.0,
+        price_usd=3.0e6,
+        description=(
+            "NVIDIA GB200 NVL72: 72 Blackwell GPUs and 36 Grace CPUs in one MGX 48U "
+            "liquid-cooled rack; 132 kW design (120 kW nameplate), 85 % of heat to liquid, "
+            "8 x 33 kW power shelves N+N"
+        ),
+        status="shipping",
+        source=(
+            "NVIDIA DGX GB Rack Scale Systems User Guide p.17 (120 kW) [V]; Supermicro/Vertiv "
+            "reference designs via ai-infrastructure.net (132 kW) [E/V]; OCP MGX rack spec "
+            "Rev 1.1 s.11 (85 % liquid, 130 LPM) [S]; Supermicro SRS-GB200-NVL72 "
+            "(600 x 1068 mm) [V]; ServeTheHome GTC 2024 (1.36 t) [E]; Azure ND GB200 v6 blog, "
+            "Llama 2 70B, unverified MLPerf v4.1 (865k tok/s) [B/V]; typical_kw: the 120 kW "
+            "NVIDIA nameplate (user guide p.17) [V]; price_usd: about $3M, trade press via "
+            "kshirol-dev.github.io learnAI and xatakaon.com [E]"
+        ),
+    ),
+    RackType(
+        name="gb300-nvl72",
+        # NVIDIA NVL72 AI factory reference architecture allows "up to 142 kW";
+        # Lenovo gives 135 kW TDP and 155 kW peak.
+        it_kw=142.0,
+        liquid_fraction=0.90,
+        weight_kg=1450.0,
+        footprint_m2=0.6408,
+        # OCP sizing rule 1.5 LPM/kW at dT 10 K. Lenovo Table 27 at 45 C supply:
+        # 177 LPM for about 121 kW of liquid heat (135 x 0.90) = 1.46 LPM per kW.
+        flow_lpm_per_kw=1.5,
+        max_supply_c=45.0,
+        tokens_per_s=420000.0,
+        # Typical: Lenovo's 135 kW TDP, not the 142 kW design maximum. Power smoothing (PSU
+        # energy storage, GPU power caps) cuts peak grid demand by up to 30 %; it shapes
+        # peaks, not the average, so it does not lower the typical figure.
+        typical_kw=135.0,
+        price_usd=3.7e6,
+        description=(
+            "NVIDIA GB300 NVL72 (Blackwell Ultra): 72 B300 GPUs and 36 Grace CPUs in one MGX "
+            "48U rack; 142 kW design (135 kW TDP, 155 kW peak), about 90 % of heat to liquid, "
+            "ASHRAE W45 (supply up to 45 C)"
+        ),
+        status="shipping",
+        source=(
+            "NVIDIA NVL72 AI factory enterprise RA p.8 (up to 142 kW) [V]; Lenovo Press LP2357 "
+            "pp.2, 24 (135/155 kW, 90 % liquid), p.38 Table 27 (flow vs supply, up to 45 C) [V]; "
+            "OCP 1.5 LPM/kW sizing rule [S]; weight 1,360-1,590 kg vendor range [E]; "
+            "MLPerf v5.1, 72 x GB300, DeepSeek-R1 (420k tok/s) [B]; typical_kw: the 135 kW TDP, "
+            "Lenovo LP2357 p.2 [V] (NVIDIA power smoothing caps peaks, it does not lower the "
+            "average); price_usd: $3.7M, low end of the analyst range $3.7-6.5M (awesomeagents.ai "
+            "gives $3-4M) [E]"
+        ),
+    ),
+    RackType(
+        name="hgx-b200-x2",
+        # Two DGX B200 per rack: 2 x 14.3 kW = 28.6 kW; 2 x 142.4 kg = 284.8 kg;
+        # 2 x about 103k tok/s = 206k tok/s.
+        it_kw=28.6,
+        liquid_fraction=0.0,
+        weight_kg=284.8,
+        footprint_m2=0.72,
+        tokens_per_s=206000.0,
+        # No public typical draw for DGX B200: typical_kw left out (it_kw applies).
+        # Price: 2 systems x about $0.5M = $1.0M.
+        price_usd=1.0e6,
+        description=(
+            "Two DGX B200 (HGX B200, 8 x B200 each, 10U) in one air-cooled 600 x 1200 mm rack: "
+            "two per rack keeps 28.6 kW within the practical 25-30 kW air-only ceiling. "
+            "Weight is the two systems only; enclosure, PDUs and network are not included"
+        ),
+        status="shipping",
+        source=(
+            "NVIDIA DGX B200 User Guide, Introduction (14.3 kW max, 142.4 kg) [V]; practical "
+            "air-only ceiling 25-30 kW per rack, flashgenius.net NCP-AII guide [E]; MLPerf v5.1, "
+            "8 x B200 Llama 2 70B offline about 103k tok/s [B]; per-rack figures [D]; "
+            "price_usd: 2 x about $0.5M per DGX B200, DOMAIN catalog estimate [E/U]; no typical "
+            "draw is published, so simulate runs it at it_kw"
+        ),
+    ),
+    RackType(
+        name="hgx-h100-x4",
+        # Four DGX H100 per rack: 4 x 10.2 kW = 40.8 kW; 4 x 130 kg = 520 kg;
+        # MLPerf v4.1 gives 10,700 tok/s per 4 x H100, so 8 GPUs = 2 x 10,700 per system:
+        # 4 systems x 2 x 10,700 = 85,600 tok/s.
+        it_kw=40.8,
+        liquid_fraction=0.0,
+        weight_kg=520.0,
+        footprint_m2=0.72,
+        tokens_per_s=85600.0,
+        # Typical 6.5-8.5 kW per DGX H100, midpoint 7.5 kW: 4 x 7.5 = 30 kW.
+        # Price: 4 x about $199k list = $796k (support, about 20 % a year, not included).
+        typical_kw=30.0,
+        price_usd=796000.0,
+        description=(
+            "Four DGX H100 (8 x H100 SXM each, 8U) in one air-cooled rack, as in the NVIDIA "
+            "DGX SuperPOD H100 design; 40.8 kW is above the 25-30 kW practical air-only "
+            "ceiling, so it needs close-coupled air cooling (in-row or rear-door). "
+            "Weight is the four systems only"
+        ),
+        status="shipping",
+        source=(
+            "NVIDIA DGX SuperPOD Data Center Design (H100), 4 DGX per rack = 40.8 kW [V]; "
+            "DGX H100 weight about 130 kg [U]; MLPerf v4.1 Llama 2 70B offline, "
+            "4 x H100 = 10,700 tok/s [B]; per-rack throughput [D]; typical_kw: 4 x 7.5 kW, the "
+            "midpoint of 6.5-8.5 kW per DGX H100, supercluster.blog [E/D]; price_usd: 4 x about "
+            "$199k list per DGX H100, supercluster.blog, support not included [E/D]"
+        ),
+    ),
+    RackType(
+        name="dgx-b300-x4",
+        # Four DGX B300 per high-density rack: NVIDIA gives a 58 kW average and a 76 kW
+        # peak; the peak is the design load the checks use.
+        it_kw=76.0,
+        liquid_fraction=0.0,
+        footprint_m2=0.72,
+        typical_kw=58.0,
+        description=(
+            "Four DGX B300 (HGX B300, 8 x B300 each) in one high-density air-cooled rack, as in "
+            "NVIDIA's DGX B300 data-center best practices: 76 kW peak (the design figure), "
+            "58 kW average; needs an active rear-door heat exchanger. No weight, price or "
+            "throughput is published, so none is given"
+        ),
+        status="shipping",
+        source=(
+            "NVIDIA Data Center Best Practices with DGX B300 v1.0 p.8: high-density rack of "
+            "4 systems averages 58 kW (typical_kw) with a 76 kW peak (it_kw), active RDHx "
+            "required [V]"
+        ),
+    ),
+    RackType(
+        name="vr-nvl72",
+        # Max-P tuning; Max-Q is about 190 kW.
+        it_kw=230.0,
+        liquid_fraction=1.0,
+        weight_kg=1800.0,
+        footprint_m2=0.6408,
+        flow_lpm_per_kw=1.5,
+        max_supply_c=45.0,
+        tokens_per_s=None,
+        description=(
+            "NVIDIA Vera Rubin NVL72 (sold earlier as NVL144), same MGX/Oberon footprint as "
+            "GB300; about 230 kW at Max-P (190 kW at Max-Q), 100 % liquid-cooled with about "
+            "45 C water; announced, figures from trade reports"
+        ),
+        status="announced",
+        source=(
+            "Vera Rubin NVL72 190-230 kW, regantih.github.io sand-to-superintelligence ch.14 [E]; "
+            "about 1.8 t and 100 % liquid at 45 C, toptechnews.net and theaipov.news [E]; "
+            "same footprint as GB300, Tom's Hardware roadmap [V/E]; OCP 1.5 LPM/kW rule [S]"
+        ),
+    ),
+)
+
+
+def builtin_rack_types() -> dict[str, RackType]:
+    """The built-in rack types by name, in catalog order."""
+    return {rack_type.name: rack_type for rack_type in BUILTIN_RACK_TYPES}

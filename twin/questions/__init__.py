@@ -1,0 +1,1 @@
+"""SNAPSHOT -> ANSWERS: what-if, headroom, capacity, diff, floor plan, simulate."""
