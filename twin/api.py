@@ -14,12 +14,16 @@ from twin.checks.topology import check_cycles
 from twin.physics.sweep import sweep
 from twin.core import UsageError
 from twin.core import Finding
-from twin.physics.flow import compile_network, cooling_utilization, evaluate, power_utilization
+from twin.physics.flow import compile_network, evaluate
 from twin.physics.graph import build_graph
+from twin.physics.graph import (failures_to_lose, single_points_of_failure,  # noqa: F401
+                                smallest_failure_set)
 from twin.physics.kpis import kpis, typical_kpis
 from twin.layout.loader import did_you_mean, load_tree
 from twin.layout.model import Layout
-from twin.physics.snapshot import Snapshot, over
+from twin.physics.snapshot import Snapshot
+from twin.questions import whatif as _whatif
+from twin.questions.whatif import Overload, WhatIf, vars_of  # noqa: F401 - the API's records
 from twin.layout.source import MAX_FINDINGS, Limits, Problem, Problems, YMap, parse, read_bytes
 
 _PHYSICS_FAMILIES = ("power", "cooling", "resilience", "space")
@@ -60,46 +64,6 @@ class Report:
         return {"file": self.file, "ok": self.ok,
                 "findings": [f.as_dict() for f in self.findings], "kpis": self.kpis,
                 "scenarios": self.scenarios}
-
-
-@dataclass(frozen=True, slots=True)
-class Overload:
-    """A component over its limit in a what-if: load and capacity in kW, utilization 0..1."""
-
-    component: str
-    kind: str
-    load_kw: float
-    capacity_kw: float
-    utilization: float
-    limit: float
-
-
-@dataclass(frozen=True, slots=True)
-class WhatIf:
-    """One failure set: what is down, what is overloaded, and the KPIs after it."""
-
-    file: str
-    failed: tuple[str, ...]
-    down: tuple[str, ...] = ()
-    racks_down: tuple[str, ...] = ()
-    racks_without_cooling: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    overloaded: tuple[Overload, ...] = ()
-    kpis: dict | None = None
-    findings: tuple[Finding, ...] = field(default=())
-
-    def as_dict(self) -> dict:
-        return {
-            "file": self.file, "failed": list(self.failed), "down": list(self.down),
-            "racks_down": list(self.racks_down),
-            "racks_without_cooling": [{"rack": r, "media": list(m)}
-                                      for r, m in self.racks_without_cooling],
-            "overloaded": [vars_of(o) for o in self.overloaded], "kpis": self.kpis,
-            "findings": [f.as_dict() for f in self.findings],
-        }
-
-
-def vars_of(obj) -> dict:
-    return {name: getattr(obj, name) for name in obj.__slots__}
 
 
 def _finding(check: Check, hit: Hit, layout: Layout) -> Finding:
@@ -281,24 +245,4 @@ def whatif(layout, fail: Iterable[str]) -> WhatIf:
         if ident not in known:
             raise UsageError(f"--fail: {ident!r} is not a power or cooling component of "
                              f"{model.file}{did_you_mean(ident, known)}")
-    snap = snapshot(model, with_sweep=False, graph=graph)
-    net = snap.net
-    result = evaluate(net, fail)
-    policy = model.policy
-    down = [c.id for i, c in enumerate(model.power) if not result.power_live[i]]
-    down += [u.id for j, u in enumerate(model.cooling) if not result.cooling_effective[j]]
-    overloads = []
-    for i, c in enumerate(model.power):
-        u, limit = power_utilization(net, result, i), policy.failover_utilization_of(c.kind)
-        if over(u, limit):
-            overloads.append(Overload(c.id, c.kind, result.power_out_kw[i], c.capacity_kw, u, limit))
-    for j, c in enumerate(model.cooling):
-        u, limit = cooling_utilization(net, result, j), policy.failover_utilization_of(c.kind)
-        if u is not None and over(u, limit):
-            overloads.append(Overload(c.id, c.kind, result.cooling_heat_kw[j], c.capacity_kw, u,
-                                      limit))
-    return WhatIf(
-        model.file, result.failed, tuple(down),
-        tuple(r for r, up in zip(net.rack_ids, result.rack_up) if not up),
-        tuple((r, m) for r, m in zip(net.rack_ids, result.rack_lost_media) if m),
-        tuple(overloads), kpis(net, result))
+    return _whatif.ask(snapshot(model, with_sweep=False, graph=graph), fail)

@@ -18,6 +18,7 @@ import pytest
 import twin
 from twin import api
 from twin.questions import floorplan as htmlreport
+from twin.questions import oneline
 from twin.questions.headroom import headroom
 from twin.reporters.html_reporter import html
 
@@ -169,11 +170,11 @@ def test_cooling_diagram_runs_from_the_racks_to_the_plant(hall_model):
 
 
 def test_block_ids_are_grouped_by_prefix_when_the_diagram_is_large():
-    key, label = htmlreport._grouper(1)("b3/h07/r2/ups-a", 4, "ups")
+    key, label = oneline._grouper(1)("b3/h07/r2/ups-a", 4, "ups")
     assert label == "b3/…/ups-a" and key == "b3|4|ups|ups-a"
-    key, label = htmlreport._grouper(1)("b1/gen-a17", 0, "generator")
+    key, label = oneline._grouper(1)("b1/gen-a17", 0, "generator")
     assert label == "b1/gen-a#"
-    assert htmlreport._grouper(None)("b1/gen-a17", 0, "generator") == ("b1/gen-a17",) * 2
+    assert oneline._grouper(None)("b1/gen-a17", 0, "generator") == ("b1/gen-a17",) * 2
 
 
 def test_a_block_written_site_is_grouped_by_prefix_and_loses_no_component(tmp_path):
@@ -202,7 +203,7 @@ instances:
     assert (model.power.level, model.cooling.level) == (2, None)
     for d, total in ((model.power, model.counts["power components"]),
                      (model.cooling, model.counts["cooling components"])):
-        assert len(d.nodes) <= htmlreport.MAX_DIAGRAM_NODES
+        assert len(d.nodes) <= oneline.MAX_DIAGRAM_NODES
         # every component in exactly one box, every rack in one load box
         assert sum(n.count for n in d.nodes if not n.key.startswith("load|")) == total
         assert sum(n.count for n in d.nodes if n.kind == "racks") == 480

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from twin.checks import Check, Hit
 from twin.layout.model import AIR_UNIT_KINDS
-from twin.physics.snapshot import over
+from twin.physics.limits import cooling_limit_kw, normal_limit, over
 
 
 def check_over_limit(s) -> Iterator[Hit]:
@@ -14,8 +14,8 @@ def check_over_limit(s) -> Iterator[Hit]:
     for j, u in enumerate(s.layout.cooling):
         if u.capacity_kw is None:
             continue
-        load, limit = s.normal.cooling_heat_kw[j], policy.max_utilization_of(u.kind)
-        if over(load, limit * u.capacity_kw):
+        load, limit = s.normal.cooling_heat_kw[j], normal_limit(policy, u.kind)
+        if over(load, cooling_limit_kw(s.net, j)):
             yield Hit(u.id, f"{u.kind} {u.id} takes {load:,.1f} kW of heat, capacity "
                       f"{u.capacity_kw:,.1f} kW ({load / u.capacity_kw:.1%}), over its {limit:.0%} "
                       "limit in normal operation",

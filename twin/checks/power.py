@@ -4,15 +4,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from twin.checks import Check, Hit
-from twin.physics.snapshot import over
+from twin.physics.limits import battery_runtime_min, normal_limit, over, power_limit_kw
 
 
 def check_over_limit(s) -> Iterator[Hit]:
     """P001: output load above ``max_utilization`` × capacity in normal operation."""
     policy = s.layout.policy
     for i, c in enumerate(s.layout.power):
-        load, limit = s.normal.power_out_kw[i], policy.max_utilization_of(c.kind)
-        if over(load, limit * c.capacity_kw):
+        load, limit = s.normal.power_out_kw[i], normal_limit(policy, c.kind)
+        if over(load, power_limit_kw(s.net, i)):
             yield Hit(c.id, f"{c.kind} {c.id} carries {load:,.1f} kW of {c.capacity_kw:,.1f} kW "
                       f"({load / c.capacity_kw:.1%}), over its {limit:.0%} limit in normal "
                       "operation",
@@ -26,7 +26,7 @@ def check_battery(s) -> Iterator[Hit]:
         load = s.normal.power_out_kw[i]
         if c.kind != "ups" or c.battery_min is None or load <= 0.0:
             continue
-        runtime = c.battery_min * c.capacity_kw / load
+        runtime = battery_runtime_min(c.battery_min, c.capacity_kw, load)
         if over(need, runtime):
             yield Hit(c.id, f"ups {c.id} runs {runtime:.2f} min on battery at its {load:,.1f} kW "
                       f"load, below the {need:g} min policy.min_battery_min",

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from twin.checks import Check, Hit
 from twin.layout.model import order_key
-from twin.physics.snapshot import over
+from twin.physics.limits import failover_limit, over
 
 
 def _in_file_order(layout, scenario) -> tuple[str, ...]:
@@ -37,12 +37,12 @@ def check_cooling_lost(s) -> Iterator[Hit]:
     yield from _lost(s, s.sweep.cooling_outages, "cooling")
 
 
-def _overloads(layout, components, worst: dict, limit_of) -> Iterator[Hit]:
+def _overloads(layout, components, worst: dict) -> Iterator[Hit]:
     for i, c in enumerate(components):
         w = worst.get(i)
         if w is None:
             continue
-        limit = limit_of(c.kind)
+        limit = failover_limit(layout.policy, c.kind)
         if over(w.utilization, limit):
             scenario = _in_file_order(layout, w.scenario)
             failing = " and ".join(scenario)
@@ -55,14 +55,12 @@ def _overloads(layout, components, worst: dict, limit_of) -> Iterator[Hit]:
 
 def check_power_overload(s) -> Iterator[Hit]:
     """R002: a power component over ``failover_utilization`` under its worst failure set."""
-    yield from _overloads(s.layout, s.layout.power, s.sweep.power_worst,
-                          s.layout.policy.failover_utilization_of)
+    yield from _overloads(s.layout, s.layout.power, s.sweep.power_worst)
 
 
 def check_cooling_overload(s) -> Iterator[Hit]:
     """R004: a cooling component over ``failover_utilization`` under its worst failure set."""
-    yield from _overloads(s.layout, s.layout.cooling, s.sweep.cooling_worst,
-                          s.layout.policy.failover_utilization_of)
+    yield from _overloads(s.layout, s.layout.cooling, s.sweep.cooling_worst)
 
 
 _F = "resilience"

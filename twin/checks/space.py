@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from twin.checks import Check, Hit
-from twin.physics.snapshot import over
+from twin.physics.limits import over
 
 
 def check_clash(s) -> Iterator[Hit]:

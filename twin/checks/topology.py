@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from twin.checks import Check, Hit
 from twin.physics.graph import cycles
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def check_cycles(layout, graph: nx.DiGraph) -> Iterator[Hit]:

@@ -16,13 +16,18 @@ keeps the normal-operation result and, per failure set, computes only what chang
 
 Loads are linear once liveness is fixed, so normal + delta equals a full
 re-evaluation up to floating-point rounding (a test proves it on random layouts).
+
+A private accelerator of that one evaluator: only :mod:`twin.physics.sweep` and
+:mod:`twin.physics.incremental` use it; every other module asks them.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from heapq import heapify, heappop, heappush
 
-from twin.physics.flow import FlowResult, Network, evaluate, shares, unit_draw_kw
+from twin.physics.flow import FlowResult, Network, evaluate
+from twin.physics.flow import _shares as shares
+from twin.physics.flow import _unit_draw_kw as unit_draw_kw
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,84 +461,6 @@ class Engine:
         return Delta(failed,
                      dead_p, dead_c, new_out, new_in, new_heat, new_draw, new_flow, racks, unfed,
                      fp)
-
-    def increment(self, failed, rack: RackSpec):
-        """Extra loads that one more rack causes under the failure set ``failed``.
-
-        The rack splits over the scenario's live feeds and effective units; its load is
-        passed up the power chain and its heat down the heat chain with the scenario's
-        routing. Returns (up, lost media, power index -> extra output kW, cooling index ->
-        extra heat kW, cooling index -> extra L/min). Loads are linear, so increments add.
-        """
-        net = self.net
-        dead_p, dead_c, newly_p, newly_c = self.liveness(failed)
-        up, lost, loads, heats = self.split(rack, dead_p, dead_c)
-        demand: dict[int, float] = {}
-        heat: dict[int, float] = {}
-        flow: dict[int, float] = {}
-        for p, kw in loads:
-            demand[p] = demand.get(p, 0.0) + kw
-        for u, kw, lpm in heats:
-            heat[u] = heat.get(u, 0.0) + kw
-            if lpm:
-                flow[u] = flow.get(u, 0.0) + lpm
-        rerouted_p = set(newly_p)
-        for i in newly_p:
-            rerouted_p.update(self.p_children[i])
-        rerouted_c = set(newly_c)
-        for j in newly_c:
-            rerouted_c.update(self.c_upstream[j])
-        for i in newly_p:
-            rerouted_c.update(self.p_units[i])
-        d_heat = dict(heat)
-        d_demand = dict(demand)
-        heap = [(self.c_pos[j], j) for j in d_heat]
-        heapify(heap)
-        queued = set(d_heat)
-        out_c = {}
-        cap = net.cooling_capacity_kw
-        while heap:
-            _, j = heappop(heap)
-            if j in dead_c:
-                continue
-            dq = d_heat[j]
-            out_c[j] = dq
-            dd = unit_draw_kw(net, j, dq)
-            if j in rerouted_c:
-                to = [t for t in net.cooling_to[j] if t not in dead_c]
-                to_w = shares(to, cap) if to else ()
-                live = [p for p in net.cooling_feeds[j] if p not in dead_p]
-                feed_w = [(p, 1.0 / len(live)) for p in live]
-            else:
-                to_w, feed_w, _ = self.unit_weights[j]
-            for t, w in to_w:
-                d_heat[t] = d_heat.get(t, 0.0) + (dq + dd) * w
-                if t not in queued:
-                    queued.add(t)
-                    heappush(heap, (self.c_pos[t], t))
-            for p, w in feed_w:
-                d_demand[p] = d_demand.get(p, 0.0) + dd * w
-        heap = [(-self.p_pos[i], i) for i in d_demand]
-        heapify(heap)
-        queued = set(d_demand)
-        out_p = {}
-        while heap:
-            _, i = heappop(heap)
-            if i in dead_p:
-                continue
-            dv = d_demand[i]
-            out_p[i] = dv
-            if net.power_is_source[i]:
-                continue
-            routes = (self._route(i, self._eff(i), dead_p)[1] if i in rerouted_p
-                      else self.route_weights[i])
-            dv_in = dv / net.power_efficiency[i]
-            for src, w in routes:
-                d_demand[src] = d_demand.get(src, 0.0) + dv_in * w
-                if src not in queued:
-                    queued.add(src)
-                    heappush(heap, (-self.p_pos[src], src))
-        return up, lost, out_p, out_c, flow
 
     def result(self, failed) -> FlowResult:
         """The full :class:`FlowResult` of a scenario, built from its delta."""

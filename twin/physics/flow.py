@@ -167,7 +167,7 @@ def compile_network(layout: Layout) -> Network:
     )
 
 
-def shares(targets: list[int], capacity) -> list[tuple[int, float]]:
+def _shares(targets: list[int], capacity) -> list[tuple[int, float]]:
     """Weights of ``targets`` in proportion to capacity (equal when any has none)."""
     caps = [capacity[t] for t in targets]
     if any(c is None for c in caps):
@@ -177,7 +177,7 @@ def shares(targets: list[int], capacity) -> list[tuple[int, float]]:
     return [(t, c / total) for t, c in zip(targets, caps)]
 
 
-def unit_draw_kw(net: "Network", j: int, q: float) -> float:
+def _unit_draw_kw(net: "Network", j: int, q: float) -> float:
     """Electrical draw of cooling unit ``j`` at heat load ``q`` (kW).
 
     ``power_kw × q / capacity_kw`` when ``power_kw`` is given (SPEC section 3, so a
@@ -193,6 +193,34 @@ def unit_draw_kw(net: "Network", j: int, q: float) -> float:
     return 0.0
 
 
+def reshared_heat(net: Network, result: FlowResult, units) -> dict[tuple[int, int], object]:
+    """Heat that moves onto other units when one of ``units`` (cooling indices) fails.
+
+    Rule 4 at the units that pass heat to the failed one: each effective unit sharing
+    ``Q + draw`` over several effective targets re-shares it over the others, in
+    proportion to capacity. Returns ``(failed, target) -> extra heat`` (kW, or the load
+    type of ``result``), keyed in heat order of the passing units; what the failed
+    unit's own targets lose, and how the extra heat changes draws further on, is not
+    followed (simulate's hourly N-1 of heat-rejection units).
+    """
+    eff, cap = result.cooling_effective, net.cooling_capacity_kw
+    moved: dict[tuple[int, int], object] = {}
+    for j in net.heat_order:
+        to = [t for t in net.cooling_to[j] if eff[t]] if eff[j] else ()
+        if len(to) < 2 or not any(f in units for f in to):
+            continue
+        passed = result.cooling_heat_kw[j] + result.cooling_draw_kw[j]
+        normal = dict(_shares(to, cap))
+        for f in to:
+            if f not in units:
+                continue
+            for t, w in _shares([t for t in to if t != f], cap):
+                key = (f, t)
+                share = passed * (w - normal[t])
+                moved[key] = moved[key] + share if key in moved else share
+    return moved
+
+
 def in_file_order(net: Network, ids) -> tuple[str, ...]:
     """Component ids in the order they are written in the file (SPEC section 8).
 
@@ -206,8 +234,14 @@ def in_file_order(net: Network, ids) -> tuple[str, ...]:
     return tuple(sorted(ids, key=key))
 
 
-def evaluate(net: Network, failed=()) -> FlowResult:
-    """Evaluate one scenario: ``failed`` is an iterable of component ids (order ignored)."""
+def evaluate(net: Network, failed=(), *, draw=None) -> FlowResult:
+    """Evaluate one scenario: ``failed`` is an iterable of component ids (order ignored).
+
+    ``draw(j, q)``, when given, is the electrical draw of cooling unit ``j`` at heat load
+    ``q`` where it differs from rule 4 (``None`` keeps the rule): simulate's chillers
+    and heat rejection against the weather. Loads are then whatever values add and scale
+    like kW (:class:`twin.physics.hourly.Hourly`, a load over the hours of a year).
+    """
     failed_set = set(failed)
     n_p, n_c, n_r = len(net.power_ids), len(net.cooling_ids), len(net.rack_ids)
 
@@ -250,7 +284,7 @@ def evaluate(net: Network, failed=()) -> FlowResult:
             if not up:
                 missing.append(medium)
                 continue
-            for u, w in shares(up, cap_c):
+            for u, w in _shares(up, cap_c):
                 heat[u] += load * w
                 if medium == "liquid":
                     flow[u] += load * w * net.rack_flow_lpm_per_kw[k]
@@ -258,17 +292,19 @@ def evaluate(net: Network, failed=()) -> FlowResult:
             lost[k] = tuple(missing)
 
     # 4. heat pass-on with each unit's electrical draw
-    draw = [0.0] * n_c
+    draws = [0.0] * n_c
     unfed = 0.0
     for j in net.heat_order:
         if not eff[j]:
             continue
         q = heat[j]
-        d = unit_draw_kw(net, j, q)
-        draw[j] = d
+        d = None if draw is None else draw(j, q)
+        if d is None:
+            d = _unit_draw_kw(net, j, q)
+        draws[j] = d
         to = [t for t in net.cooling_to[j] if eff[t]]
         if to:
-            for t, w in shares(to, cap_c):
+            for t, w in _shares(to, cap_c):
                 heat[t] += (q + d) * w
         if d:
             feeds = [p for p in net.cooling_feeds[j] if live[p]]
@@ -301,16 +337,6 @@ def evaluate(net: Network, failed=()) -> FlowResult:
     return FlowResult(
         failed=in_file_order(net, failed_set),
         power_live=live, power_out_kw=out, power_in_kw=inp, cooling_effective=eff,
-        cooling_heat_kw=heat, cooling_draw_kw=draw, cooling_flow_lpm=flow, rack_up=rack_up, rack_lost_media=lost,
-        unfed_cooling_kw=unfed)
+        cooling_heat_kw=heat, cooling_draw_kw=draws, cooling_flow_lpm=flow, rack_up=rack_up,
+        rack_lost_media=lost, unfed_cooling_kw=unfed)
 
-
-def power_utilization(net: Network, result: FlowResult, i: int) -> float:
-    """Output load over capacity of power component ``i`` (a fraction)."""
-    return result.power_out_kw[i] / net.power_capacity_kw[i]
-
-
-def cooling_utilization(net: Network, result: FlowResult, j: int) -> float | None:
-    """Heat load over capacity of cooling component ``j``; ``None`` when uncapped."""
-    cap = net.cooling_capacity_kw[j]
-    return None if cap is None else result.cooling_heat_kw[j] / cap

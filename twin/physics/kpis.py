@@ -14,6 +14,15 @@ KPI_NAMES = ("it_kw", "facility_kw", "pue", "cooling_kw", "losses_kw", "tokens_p
 TYPICAL_KPI_NAMES = ("typical_it_kw", "typical_facility_kw", "typical_pue")
 
 
+def facility_kw(net: Network, result: FlowResult):
+    """Facility power: what the sources deliver plus the draw of units with no feed, kW.
+
+    Any load type of ``result`` (a number, or an hourly load of twin.physics.hourly).
+    """
+    sources = sum(out for out, src in zip(result.power_out_kw, net.power_is_source) if src)
+    return sources + result.unfed_cooling_kw
+
+
 def kpis(net: Network, result: FlowResult) -> dict[str, float | None]:
     """KPIs of one evaluated scenario, in SPEC order.
 
@@ -22,8 +31,7 @@ def kpis(net: Network, result: FlowResult) -> dict[str, float | None]:
     """
     layout = net.layout
     it_kw = sum(kw for kw, up in zip(net.rack_it_kw, result.rack_up) if up)
-    sources = sum(out for out, src in zip(result.power_out_kw, net.power_is_source) if src)
-    facility_kw = sources + result.unfed_cooling_kw
+    facility = facility_kw(net, result)
     cooling_kw = sum(result.cooling_draw_kw)
     losses_kw = sum(inp - out for inp, out, src in
                     zip(result.power_in_kw, result.power_out_kw, net.power_is_source) if not src)
@@ -31,15 +39,15 @@ def kpis(net: Network, result: FlowResult) -> dict[str, float | None]:
              if up and r.tokens_per_s is not None]
     tokens = sum(rated) if rated else None
     price = layout.site.electricity_usd_per_mwh
-    per_mw = tokens / (facility_kw / 1000.0) if tokens is not None and facility_kw > 0 else None
+    per_mw = tokens / (facility / 1000.0) if tokens is not None and facility > 0 else None
     usd_per_mtok = None
     if tokens and price is not None:
-        usd_per_s = facility_kw / 1000.0 * price / 3600.0
+        usd_per_s = facility / 1000.0 * price / 3600.0
         usd_per_mtok = usd_per_s / (tokens / 1e6)
     return {
         "it_kw": it_kw,
-        "facility_kw": facility_kw,
-        "pue": facility_kw / it_kw if it_kw > 0 else None,
+        "facility_kw": facility,
+        "pue": facility / it_kw if it_kw > 0 else None,
         "cooling_kw": cooling_kw,
         "losses_kw": losses_kw,
         "tokens_per_s": tokens,

@@ -6,20 +6,15 @@ questions asked of another failure set.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
-
-from twin.physics.sweep import SweepResult
 from twin.physics.flow import FlowResult, Network
+from twin.physics.limits import TOLERANCE, over  # noqa: F401 - their home is physics.limits
+from twin.physics.sweep import SweepResult
 from twin.layout.model import Layout
 
-#: Relative tolerance when comparing a load with a limit: "exactly at the limit" passes.
-TOLERANCE = 1e-9
-
-
-def over(value: float, limit: float) -> bool:
-    """True when ``value`` exceeds ``limit`` beyond floating-point noise."""
-    return value > limit * (1.0 + TOLERANCE) + 1e-12
+if TYPE_CHECKING:  # networkx is imported only when a graph is built
+    import networkx as nx
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,6 +109,17 @@ def sweep(net: Network, normal: FlowResult, policy_k: int, *, progress=None,
     return run(net, normal, policy_k, k, rack_k, total, progress)
 
 
+def scenario_results(net: Network, normal: FlowResult, scenarios):
+    """The full :class:`FlowResult` of each failure set of ``scenarios`` (tuples of ids).
+
+    From the incremental engine the sweep uses, so every figure is the one the sweep
+    weighed (the worst case it reported is this result's, to the last bit).
+    """
+    engine = Engine(net, normal)
+    for scenario in scenarios:
+        yield engine.result(scenario)
+
+
 def _fresh(found, size, scenario, known, rack_k):
     subsets = [frozenset(s) for n in range(size) for s in combinations(scenario, n)]
     return [r for r in sorted(found) if rack_k[r] >= size

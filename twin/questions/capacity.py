@@ -1,10 +1,7 @@
 """Where the next racks fit: a capacity search over free slots, N-1 included, incremental.
 
-Placement rule: halls in file order (or the one asked for), rows in file order, free
-positions from 1 up. A new rack copies the feeds (``power``), ``cooling``,
-``min_feeds`` and ``contingency`` of the nearest existing rack in its row (the lower
-position on a tie); a row without racks has no pattern and is skipped.
-
+Racks are offered slot by slot by the placement rule of :mod:`twin.questions.placement`
+(free positions in file order, links copied from the nearest rack of the row).
 Every check must still pass with the racks added. Loads are linear in the racks added
 once liveness is fixed, so each candidate is checked from increments, never by a
 full validation:
@@ -14,7 +11,8 @@ full validation:
   (P001, C001), the UPS battery runtime (P003) and the CDU flow (C002);
 - N-1: the new rack's increment is the normal one under every failure set whose
   footprint misses the rack's paths; under the others (found from the single-failure
-  sweep's footprints) it is computed with the engine. Each component's worst load over
+  sweep's footprints) it is computed with the incremental engine
+  (:class:`twin.physics.incremental.Incremental`). Each component's worst load over
   the failure sets is kept per set where placements changed it and as a top list
   otherwise (R002, R004); the new rack must keep power and cooling under every single
   failure it must survive (R001, R003);
@@ -27,10 +25,12 @@ import math
 from dataclasses import dataclass, field
 
 from twin.physics.sweep import Worst  # noqa: F401 - re-exported for report users
-from twin.physics._engine import Engine, RackSpec
 from twin.physics.flow import Network, compile_network, evaluate
+from twin.physics.incremental import Incremental
+from twin.questions.placement import free_slots, new_id
 from twin.layout.model import AIR_UNIT_KINDS, Layout, Rack, RackType
-from twin.physics.snapshot import over
+from twin.physics.limits import (battery_limit_kw, cooling_limit_kw, cooling_limits_kw, over,
+                                 power_limit_kw, power_limits_kw)
 
 #: The largest failure set the search checks (single failures, also under a policy of 2).
 LARGEST_SET = 1
@@ -123,7 +123,7 @@ class _Pattern:
     """Links copied from one existing rack, with the increments of one more such rack."""
 
     like: Rack
-    spec: RackSpec
+    spec: object  # the new rack, as twin.physics.incremental.Incremental.rack links it
     runs: bool = True  # does one such rack run at all in normal operation
     normal_p: dict = field(default_factory=dict)
     normal_c: dict = field(default_factory=dict)
@@ -147,24 +147,16 @@ class CapacitySearch:
         else:
             self.net = compile_network(layout)
             self.normal = evaluate(self.net)
-        self.engine = Engine(self.net, self.normal)
+        self.physics = Incremental(self.net, self.normal)
         self.policy = layout.policy
-        self.n_p = len(self.net.power_ids)
         self._sweep()
         # normal-operation load added so far, and per component per failure set the
         # difference between what placements added under that set and normally
         self.reset(families)
         self.patterns: dict[str, _Pattern] = {}
-        policy = self.policy
-        self.p_fail_limit = [policy.failover_utilization_of(c.kind) * c.capacity_kw
-                             for c in layout.power]
-        self.c_fail_limit = [None if u.capacity_kw is None else
-                             policy.failover_utilization_of(u.kind) * u.capacity_kw
-                             for u in layout.cooling]
-        self.kinds = {u.id: u.kind for u in layout.cooling}
+        self.p_fail_limit = power_limits_kw(self.net, failover=True)
+        self.c_fail_limit = cooling_limits_kw(self.net, failover=True)
         self.units = {u.id: u for u in layout.cooling}
-        self.c_index = {x: j for j, x in enumerate(self.net.cooling_ids)}
-        self.p_index = {x: i for i, x in enumerate(self.net.power_ids)}
         self.outage_ids = {self.net.rack_ids[r] for r in self.outage_racks}
 
     def reset(self, families=FAMILIES) -> None:
@@ -176,18 +168,16 @@ class CapacitySearch:
 
     # -- the N-1 picture of the layout as it is ---------------------------------------
     def _sweep(self) -> None:
-        net, eng = self.net, self.engine
         k = self.policy.contingency
-        self.singles = list(net.failable) if k >= 1 else []
+        self.singles = list(self.net.failable) if k >= 1 else []
         self.changed_by: dict[int, list[int]] = {}
         self.load_p: list[dict] = []  # per single: power index -> load under it
         self.load_c: list[dict] = []
         self.outage_racks: set[int] = set()
         top_p: dict[int, list] = {}
         top_c: dict[int, list] = {}
-        n_p = self.n_p
         for s, x in enumerate(self.singles):
-            d = eng.delta((x,), footprint=True)
+            d = self.physics.change((x,), footprint=True)
             for e in d.footprint:
                 self.changed_by.setdefault(e, []).append(s)
             self.load_p.append(d.power_out_kw)
@@ -204,7 +194,6 @@ class CapacitySearch:
         # how many singles leave a component untouched (then it is at its normal load)
         self.touched_p = {i: len(v) for i, v in top_p.items()}
         self.touched_c = {j: len(v) for j, v in top_c.items()}
-        self.n_p = n_p
 
     # -- patterns -------------------------------------------------------------------
     def pattern(self, like: Rack, hall) -> _Pattern:
@@ -212,28 +201,19 @@ class CapacitySearch:
         if key in self.patterns:
             return self.patterns[key]
         t = self.type
-        kinds, c_index, p_index = self.kinds, self.c_index, self.p_index
-        liquid_fraction = t.liquid_fraction or 0.0
-        it_kw = t.it_kw
-        liquid_kw, air_kw = it_kw * liquid_fraction, it_kw * (1.0 - liquid_fraction)
-        spec = RackSpec(
-            it_kw, liquid_kw, air_kw,
-            t.flow_lpm_per_kw if t.flow_lpm_per_kw is not None else 1.5,
-            tuple(p_index[p] for p in like.power), like.min_feeds,
-            tuple(c_index[u] for u in like.cooling if kinds[u] == "cdu"),
-            tuple(c_index[u] for u in like.cooling if kinds[u] in AIR_UNIT_KINDS))
+        spec = self.physics.rack(t.it_kw, t.liquid_fraction, t.flow_lpm_per_kw, like.power,
+                                 like.min_feeds, like.cooling)
         pat = _Pattern(like, spec)
-        up, lost, dp, dc, flow = self.engine.increment((), spec)
-        if not up or lost:
+        inc = self.physics.increment((), spec)
+        if not inc.up or inc.lost:
             pat.runs = False
         else:
-            pat.normal_p, pat.normal_c, pat.normal_flow = dp, dc, flow
-            path = set(dp) | {self.n_p + j for j in dc} | set(spec.feeds)
-            path |= {self.n_p + j for j in spec.liquid_units + spec.air_units}
+            pat.normal_p, pat.normal_c, pat.normal_flow = inc.power_kw, inc.heat_kw, inc.flow_lpm
+            path = self.physics.paths(spec, inc)
             affecting = sorted({s for e in path for s in self.changed_by.get(e, ())})
             for s in affecting:
-                up, lost, dp_s, dc_s, _ = self.engine.increment((self.singles[s],), spec)
-                pat.affecting[s] = (up, lost, dp_s, dc_s)
+                got = self.physics.increment((self.singles[s],), spec)
+                pat.affecting[s] = (got.up, got.lost, got.power_kw, got.heat_kw)
         self.patterns[key] = pat
         return pat
 
@@ -295,10 +275,9 @@ class CapacitySearch:
                     return self._bind(hall_id, lp[i].id, code, limit - base, v, (), "normal")
         if "cooling" in self.families:
             for j, v in pat.normal_c.items():
-                cap = net.cooling_capacity_kw[j]
-                if cap is None or v <= 0:
+                limit = cooling_limit_kw(net, j)
+                if limit is None or v <= 0:
                     continue
-                limit = policy.max_utilization_of(lc[j].kind) * cap
                 base = self.normal.cooling_heat_kw[j] + self.add_c.get(j, 0.0)
                 if over(base + v, limit):
                     return self._bind(hall_id, lc[j].id, "C001", limit - base, v, (), "normal")
@@ -349,12 +328,10 @@ class CapacitySearch:
         return None
 
     def _power_limit(self, i: int) -> tuple[float, str]:
-        c = self.layout.power[i]
-        limit = self.policy.max_utilization_of(c.kind) * c.capacity_kw
-        if c.kind == "ups" and c.battery_min is not None and self.policy.min_battery_min > 0:
-            battery = c.battery_min * c.capacity_kw / self.policy.min_battery_min
-            if battery < limit:
-                return battery, "P003"
+        """The lower of the P001 limit and the P003 battery limit, and its code."""
+        limit, battery = power_limit_kw(self.net, i), battery_limit_kw(self.net, i)
+        if battery is not None and battery < limit:
+            return battery, "P003"
         return limit, "P001"
 
     def _failover(self, i, s, v, power: bool, hall_id, failed, load=None):
@@ -424,47 +401,6 @@ class CapacitySearch:
                         per[s] = per.get(s, 0.0) + diff
 
 
-def _slots(layout: Layout, hall_ids, *, virtual: int = 0):
-    """Free slots per hall in placement order, each with the rack whose links it copies.
-
-    ``virtual`` adds that many positions past the end of each row (for "how much would
-    power or cooling alone allow" questions), cycling through the row's racks' links.
-    """
-    by_row: dict[tuple, list[Rack]] = {}
-    for r in layout.racks:
-        if r.hall is not None:
-            by_row.setdefault((r.hall, r.row), []).append(r)
-    out = []
-    for hall in layout.halls:
-        if hall_ids is not None and hall.id not in hall_ids:
-            continue
-        slots = []
-        for row, positions in hall.rows:
-            racks = by_row.get((hall.id, row), [])
-            if not racks:
-                continue
-            taken = {r.pos for r in racks}
-            for pos in range(1, positions + 1):
-                if pos not in taken:
-                    like = min(racks, key=lambda r: (abs(r.pos - pos), r.pos))
-                    slots.append((row, pos, like))
-            ordered = sorted(racks, key=lambda r: r.pos)
-            for n in range(virtual):
-                slots.append((row, positions + 1 + n, ordered[n % len(ordered)]))
-        out.append((hall, slots))
-    return out
-
-
-def _new_id(taken: set, hall: str, row: str, pos: int) -> str:
-    for ident in (f"{row}-{pos:02d}", f"{hall}-{row}-{pos:02d}"):
-        if ident not in taken:
-            return ident
-    n = 2
-    while f"{hall}-{row}-{pos:02d}-{n}" in taken:
-        n += 1
-    return f"{hall}-{row}-{pos:02d}-{n}"
-
-
 def search(layout: Layout, rack_type: RackType, *, halls=None, count: int | None = None,
            families=FAMILIES, virtual: int = 0, state: CapacitySearch | None = None,
            snapshot=None) -> CapacityResult:
@@ -482,7 +418,7 @@ def search(layout: Layout, rack_type: RackType, *, halls=None, count: int | None
     placed: list[Placement] = []
     hall_results = []
     first_binding = None
-    for hall, slots in _slots(layout, halls, virtual=0 if "space" in families else virtual):
+    for hall, slots in free_slots(layout, halls, virtual=0 if "space" in families else virtual):
         n_before = len(placed)
         rejected = []
         refused: set[str] = set()
@@ -498,7 +434,7 @@ def search(layout: Layout, rack_type: RackType, *, halls=None, count: int | None
                 refused.add(like.id)
             if hit is None:
                 state.place(pat)
-                ident = _new_id(taken, hall.id, row, pos)
+                ident = new_id(taken, hall.id, row, pos)
                 taken.add(ident)
                 placed.append(Placement(ident, rack_type.name, hall.id, row, pos, like.power,
                                         like.cooling, rack_type.it_kw, rack_type.it_kw,

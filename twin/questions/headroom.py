@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from twin.questions.capacity import LARGEST_SET, CapacitySearch, search
 from twin.layout.catalog import builtin_rack_types
+from twin.physics.limits import TOLERANCE, cooling_limit_kw, power_limit_kw
 from twin.layout.model import RACK_TYPE_FIELDS, Layout, RackType
 
 #: Virtual positions past each row's end when only power or only cooling counts.
@@ -89,13 +90,12 @@ def _probe_type(layout: Layout, racks) -> RackType | None:
 def component_headroom(snapshot) -> tuple[ComponentHeadroom, ...]:
     """Per power and cooling component (file order): normal and worst-set load and margin."""
     layout, net, normal, sweep = snapshot.layout, snapshot.net, snapshot.normal, snapshot.sweep
-    policy = layout.policy
     rows = []
-    for items, loads, worst, caps in (
+    for items, loads, worst, caps, limit_kw in (
             (layout.power, normal.power_out_kw, sweep.power_worst if sweep else {},
-             net.power_capacity_kw),
+             net.power_capacity_kw, power_limit_kw),
             (layout.cooling, normal.cooling_heat_kw, sweep.cooling_worst if sweep else {},
-             net.cooling_capacity_kw)):
+             net.cooling_capacity_kw, cooling_limit_kw)):
         for i, c in enumerate(items):
             cap, load = caps[i], loads[i]
             w = worst.get(i)
@@ -104,12 +104,12 @@ def component_headroom(snapshot) -> tuple[ComponentHeadroom, ...]:
                                               None, ()))
                 continue
             worst_load = w.utilization * cap if w else None
-            fail = policy.failover_utilization_of(c.kind) * cap
+            fail = limit_kw(net, i, failover=True)
             # no failure set loads it more than normal operation: no set to name
-            scenario = w.scenario if w and worst_load > load * (1 + 1e-9) else ()
+            scenario = w.scenario if w and worst_load > load * (1 + TOLERANCE) else ()
             rows.append(ComponentHeadroom(
                 c.id, c.kind, cap, load, load / cap,
-                policy.max_utilization_of(c.kind) * cap - load,
+                limit_kw(net, i) - load,
                 worst_load, w.utilization if w else None,
                 fail - worst_load if w else None, scenario))
     return tuple(rows)
