@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from twin.api import Loaded, Overload, Report, WhatIf, load, load_bytes, validate, whatif
-from twin.core import UsageError
-from twin.core import Finding
+from twin.core import VERSION as __version__
+from twin.core import Finding, UsageError
 
-__version__ = "0.1.0"
 __all__ = ["Finding", "Loaded", "Overload", "Report", "UsageError", "WhatIf", "load",
            "load_bytes", "validate", "whatif", "__version__"]

@@ -5,226 +5,28 @@ findings. Nothing here prints; the CLI owns output and exit codes.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Iterable
 
-from twin.layout.blocks import expand
-from twin.checks import Check, Hit, registry
+from twin.checks import registry
 from twin.checks.topology import check_cycles
-from twin.physics.sweep import sweep
+from twin.checks.runner import (  # noqa: F401 - the API: read, load, validate
+    Loaded,
+    Report,
+    capped,
+    load,
+    load_bytes,
+    read_tree,
+    snapshot,
+    validate,
+)
+from twin.checks.runner import _finding, _loaded
 from twin.core import UsageError
-from twin.core import Finding
-from twin.physics.flow import compile_network, evaluate
+from twin.layout.loader import did_you_mean
 from twin.physics.graph import build_graph
 from twin.physics.graph import (failures_to_lose, single_points_of_failure,  # noqa: F401
                                 smallest_failure_set)
-from twin.physics.kpis import kpis, typical_kpis
-from twin.layout.loader import did_you_mean, load_tree
-from twin.layout.model import Layout
-from twin.physics.snapshot import Snapshot
 from twin.questions import whatif as _whatif
 from twin.questions.whatif import Overload, WhatIf, vars_of  # noqa: F401 - the API's records
-from twin.layout.source import MAX_FINDINGS, Limits, Problem, Problems, YMap, parse, read_bytes
-
-_PHYSICS_FAMILIES = ("power", "cooling", "resilience", "space")
-
-
-@dataclass(frozen=True, slots=True)
-class Loaded:
-    """A layout file read and loaded: the model (``None`` if unreadable) and its L findings."""
-
-    file: str
-    layout: Layout | None
-    findings: tuple[Finding, ...] = ()
-    #: The findings limit it was read with; ``validate`` lists as many.
-    max_findings: int = field(default=MAX_FINDINGS, compare=False, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    """What ``validate`` found for one layout: findings (sorted), KPIs, scenarios evaluated."""
-
-    file: str
-    findings: tuple[Finding, ...]
-    kpis: dict | None = None
-    scenarios: int = 0
-    #: The evaluated snapshot (normal operation and the sweep) when the physics checks ran,
-    #: so report, export and diff ask their questions of it instead of sweeping again.
-    snapshot: Snapshot | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
-
-    def as_dict(self) -> dict:
-        return {"file": self.file, "ok": self.ok,
-                "findings": [f.as_dict() for f in self.findings], "kpis": self.kpis,
-                "scenarios": self.scenarios}
-
-
-def _finding(check: Check, hit: Hit, layout: Layout) -> Finding:
-    loc = (layout.loc_of(hit.at) if hit.at else None) or layout.loc_of(hit.component or "")
-    if loc is None:
-        return Finding(check.code, check.severity, hit.message, layout.file, 1, 1,
-                       hit.component, hit.scenario, hit.racks, check.name, hit.data)
-    return Finding(check.code, check.severity, hit.message, loc.file, loc.line, loc.column,
-                   hit.component, hit.scenario, hit.racks, check.name, hit.data, loc.via)
-
-
-def load(path: str, *, limits: Limits = Limits()) -> Loaded:
-    """Read and load one layout file. Raises :class:`UsageError` when it cannot be read."""
-    data = read_bytes(path, limits)
-    if data is None:
-        return Loaded(path, None, _findings([_too_large(limits)], path), limits.max_findings)
-    return load_bytes(data, path, limits=limits)
-
-
-def load_bytes(data: bytes | str, file: str = "<layout>", *, limits: Limits = Limits()) -> Loaded:
-    """Load a layout from its text (handy in tests and notebooks)."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    tree, problems = _expanded_tree(data, file, limits)
-    layout = None
-    if tree is not None:
-        layout, more = load_tree(tree, file, max_id_length=limits.max_id_length,
-                                 max_findings=limits.max_findings)
-        problems = _merged(file, limits.max_findings, problems, more)
-    return Loaded(file, layout, _findings(problems, file, limits.max_findings),
-                  limits.max_findings)
-
-
-def read_tree(path: str, *, limits: Limits = Limits()) -> tuple[YMap | None, tuple[Finding, ...]]:
-    """Read a layout file and expand its includes, blocks and ranges: the flat v1 tree
-    (``None`` when it cannot be read or expanded) and the findings of doing so.
-
-    Raises :class:`UsageError` when the file cannot be read.
-    """
-    data = read_bytes(path, limits)
-    if data is None:
-        return None, _findings([_too_large(limits)], path)
-    tree, problems = _expanded_tree(data, path, limits)
-    return tree, _findings(problems, path, limits.max_findings)
-
-
-def _expanded_tree(data: bytes, file: str, limits: Limits) -> tuple[YMap | None, Problems]:
-    """Parse ``data`` and expand its blocks: the flat tree (or ``None``) and the problems."""
-    tree, problems = parse(data, limits)
-    if tree is not None:
-        tree, expanded = expand(tree, file, limits, size=len(data))
-        problems = _merged(file, limits.max_findings, problems, expanded)
-    return tree, problems
-
-
-def _merged(file: str, cap: int, *parts) -> Problems:
-    """The problems of several stages as one :class:`Problems`, counting what each dropped."""
-    out = Problems(cap, file)
-    for part in parts:
-        out.extend(part)
-        out.total += getattr(part, "total", len(part)) - len(part)
-    return out
-
-
-def _too_large(limits: Limits) -> Problem:
-    return Problem("L001", f"file is larger than {limits.max_bytes:,} bytes; raise the limit "
-                   "with --max-bytes if this is intended")
-
-
-def _findings(problems, file: str, cap: int = MAX_FINDINGS) -> tuple[Finding, ...]:
-    """Source and loader problems as findings, sorted (the file is ``file`` unless an
-    included file's problem names its own), at most ``cap`` and one that counts the rest."""
-    checks = registry()
-    found = sorted((_problem_finding(checks[p.code], p.file or file, p.message, p.line,
-                                     p.column, p.key, p.via) for p in problems),
-                   key=Finding.sort_key)
-    return capped(found, getattr(problems, "total", len(problems)), cap, file)
-
-
-def capped(findings: list[Finding], total: int, cap: int, file: str) -> tuple[Finding, ...]:
-    """The first ``cap`` of ``findings`` (sorted), and when ``total`` is more, one L001
-    after them that says how many are not listed, placed at the first of those."""
-    if total <= cap:
-        return tuple(findings)
-    rest = findings[cap] if len(findings) > cap else findings[-1] if findings else None
-    where = (rest.file, rest.line, rest.column, rest.via) if rest else (file, 1, 1, ())
-    check = registry()["L001"]
-    more = Finding(
-        "L001", check.severity, f"{total - cap:,} more findings are not listed, from this one "
-        f"on: twin lists the first {cap:,} of a file in position order; fix those, or raise "
-        "the limit with --max-findings", where[0], where[1], where[2], name=check.name,
-        via=where[3])
-    return (*findings[:cap], more)
-
-
-def _problem_finding(check: Check, file, message, line, column, component, via=()) -> Finding:
-    return Finding(check.code, check.severity, message, file, line, column, component,
-                   name=check.name, via=via)
-
-
-def _loaded(layout) -> Loaded:
-    if isinstance(layout, Loaded):
-        return layout
-    if isinstance(layout, Layout):
-        return Loaded(layout.file, layout)
-    return load(str(layout))
-
-
-def snapshot(layout: Layout, *, contingency: int | None = None, progress=None,
-             with_sweep: bool = True, graph=None, engine: str = "incremental") -> Snapshot:
-    """Compile and evaluate a clean layout (no L findings, no cycles).
-
-    ``engine`` picks the contingency engine: ``incremental`` or ``reference``.
-    """
-    k = layout.policy.contingency if contingency is None else contingency
-    net = compile_network(layout)
-    normal = evaluate(net)
-    result = sweep(net, normal, k, progress=progress, engine=engine) if with_sweep else None
-    return Snapshot(layout, graph if graph is not None else build_graph(layout), net, normal, k,
-                    result)
-
-
-def validate(layout, *, contingency: int | None = None,
-             progress: Callable[[int, int], None] | None = None,
-             engine: str = "incremental", max_findings: int | None = None) -> Report:
-    """Run every check on a layout (a path, a :class:`Layout` or a :class:`Loaded`).
-
-    ``contingency`` overrides ``policy.contingency`` (0, 1 or 2); ``progress(done, total)``
-    is called during the contingency sweep. At most ``max_findings`` findings are listed
-    (default: the limit the layout was loaded with), then one L001 that counts the rest.
-    """
-    if contingency is not None and contingency not in (0, 1, 2):
-        raise UsageError(f"--contingency must be 0, 1 or 2, not {contingency}")
-    loaded = _loaded(layout)
-    if max_findings is None:
-        max_findings = loaded.max_findings
-    if loaded.findings or loaded.layout is None:
-        return Report(loaded.file, loaded.findings)
-    model = loaded.layout
-    checks = registry()
-    graph = build_graph(model)
-    cycle_hits = list(check_cycles(model, graph))
-    if cycle_hits:
-        findings = [_finding(checks["T001"], h, model) for h in cycle_hits]
-        findings += _run(checks, ("topology",), Snapshot(model, graph, None, None, 0), model)
-        findings.sort(key=Finding.sort_key)
-        return Report(model.file, capped(findings, len(findings), max_findings, model.file))
-    snap = snapshot(model, contingency=contingency, progress=progress, graph=graph, engine=engine)
-    findings = _run(checks, ("topology", *_PHYSICS_FAMILIES), snap, model)
-    findings.sort(key=Finding.sort_key)
-    return Report(model.file, capped(findings, len(findings), max_findings, model.file),
-                  {**kpis(snap.net, snap.normal), **typical_kpis(snap.net)},
-                  snap.sweep.scenarios, snap)
-
-
-def _run(checks: dict[str, Check], families, snap, model) -> list[Finding]:
-    out = []
-    for check in checks.values():
-        if check.run is not None and check.family in families:
-            out.extend(_finding(check, hit, model) for hit in check.run(snap))
-    return out
 
 
 def whatif(layout, fail: Iterable[str]) -> WhatIf:

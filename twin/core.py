@@ -1,4 +1,10 @@
-"""The few shared records and helpers: findings, usage errors, atomic writes."""
+"""The few shared records and helpers: the version, findings, usage errors, atomic writes.
+
+Every writer of twin shares the rules of :func:`write_atomic` and its neighbours: a
+symbolic link at the destination is refused, an output that is one of the inputs is
+refused, and what twin writes is never more readable than the layout it was made from
+(docs/robustness.md).
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -7,6 +13,9 @@ import os
 import stat
 import tempfile
 
+
+#: twin's version, as the package metadata and the reporters (SARIF, HTML) give it.
+VERSION = "0.1.0"
 
 # --- Findings ------------------------------------------------------------
 

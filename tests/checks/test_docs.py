@@ -41,7 +41,7 @@ def test_embedded_check_table_is_the_generated_one(path):
     embedded = docs.embedded(_text(path))
     assert embedded is not None, f"{path.name}: check-table markers missing"
     assert embedded == docs.check_table(), (
-        f"{path.name}: check table is stale; paste the output of `python -m twin.checks.docs`")
+        f"{path.name}: check table is stale; run `python -m twin.checks.docs --write`")
 
 
 @pytest.mark.parametrize("code", list(registry()))

@@ -27,7 +27,14 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """One check: code, kebab name, severity, family, one-line summary and its function."""
+    """One check: code, kebab name, severity, family, one-line summary and its function.
+
+    ``needs`` declares what ``run`` reads (a subset of :data:`twin.checks.runner.NEEDS`):
+    the runner gives it a snapshot that has them, and refuses to start when a check with a
+    function declares nothing, or something the runner cannot give, so no check is ever
+    skipped without a word. A check without a function (the L codes, T001) is reported by
+    the stage that finds it: the reader, the loader, the cycle search.
+    """
 
     code: str
     name: str
@@ -35,10 +42,14 @@ class Check:
     family: str
     summary: str
     run: Callable[..., Iterator[Hit]] | None = None
+    needs: tuple[str, ...] = ()
 
 
 def registry() -> dict[str, Check]:
-    """All checks by code, in code order (explicit, not discovered)."""
+    """All checks by code, in code order (explicit, not discovered): the only switch.
+
+    Adding a check is one function in its family's module, its row in that module's
+    ``CHECKS`` and its test; docs/architecture.md shows an example."""
     from twin.checks import cooling, layout, power, resilience, space, topology
 
     checks = (*layout.CHECKS, *topology.CHECKS, *power.CHECKS, *cooling.CHECKS,

@@ -76,15 +76,16 @@ def check_unserved(s) -> Iterator[Hit]:
 
 
 _F = "cooling"
+_NEEDS = ("normal",)  # what the runner must give these checks (checks/runner.py)
 CHECKS = (
     Check("C001", "cooling-over-limit", "error", _F,
-          "cooling component over its limit in normal operation", check_over_limit),
+          "cooling component over its limit in normal operation", check_over_limit, needs=_NEEDS),
     Check("C002", "cdu-flow-short", "error", _F,
           "CDU flow needed (Σ liquid heat share × `flow_lpm_per_kw`) above its `flow_lpm`",
-          check_flow),
+          check_flow, needs=_NEEDS),
     Check("C003", "supply-too-hot", "error", _F,
-          "unit supplies hotter than a rack it serves accepts", check_supply),
+          "unit supplies hotter than a rack it serves accepts", check_supply, needs=_NEEDS),
     Check("C004", "rack-unserved", "error", _F,
           "rack with liquid heat but no cdu, air heat but no air unit, or no power feed",
-          check_unserved),
+          check_unserved, needs=_NEEDS),
 )

@@ -1,7 +1,10 @@
 """Generated documentation: the check catalog table, written from the registry.
 
 The README and the format reference embed :func:`check_table` between markers; a test
-keeps them current (``python -m twin.checks.docs`` prints the table).
+keeps them current. ``python -m twin.checks.docs`` prints the table;
+``python -m twin.checks.docs --write`` rewrites it in place in README.md and
+docs/format.md (run from the repository's root), so adding a check never means editing
+a table by hand.
 """
 from __future__ import annotations
 
@@ -26,7 +29,37 @@ def embedded(text: str) -> str | None:
     return text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
 
 
+#: The files that embed the table, relative to the repository's root.
+EMBEDDED_IN = ("README.md", "docs/format.md")
+
+
+def rewritten(text: str) -> str:
+    """``text`` with the table between its markers replaced by the generated one."""
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    return f"{head}{BEGIN}\n{check_table()}\n{END}{tail}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    from twin.core import write_atomic
+
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--write"]:
+        for path in EMBEDDED_IN:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+            if BEGIN in text and END in text and rewritten(text) != text:
+                write_atomic(path, rewritten(text))
+                print(f"wrote {path}")
+        return 0
+    if args:
+        print("usage: python -m twin.checks.docs [--write]", file=sys.stderr)
+        return 2
+    print(f"{BEGIN}\n{check_table()}\n{END}")
+    return 0
+
+
 if __name__ == "__main__":  # pragma: no cover
-    print(BEGIN)
-    print(check_table())
-    print(END)
+    raise SystemExit(main())

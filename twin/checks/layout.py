@@ -6,7 +6,8 @@ from twin.checks import Check
 _F = "layout"
 CHECKS = (
     Check("L001", "yaml-invalid", "error", _F,
-          "file is not valid YAML, not a mapping, too large, too deep, or uses a tag"),
+          "file is not valid YAML, not a mapping, over a size, node, depth or expansion "
+          "limit, or uses a tag; or more findings than `--max-findings`"),
     Check("L002", "unknown-key", "error", _F, "unknown key (with the closest known key)"),
     Check("L003", "missing-field", "error", _F, "required field missing"),
     Check("L004", "bad-value", "error", _F,

@@ -43,10 +43,11 @@ def check_fuel(s) -> Iterator[Hit]:
 
 
 _F = "power"
+_NEEDS = ("normal",)  # what the runner must give these checks (checks/runner.py)
 CHECKS = (
     Check("P001", "power-over-limit", "error", _F,
-          "power component over its limit in normal operation", check_over_limit),
+          "power component over its limit in normal operation", check_over_limit, needs=_NEEDS),
     Check("P003", "battery-runtime-short", "error", _F,
-          "UPS runtime at its load below `min_battery_min`", check_battery),
-    Check("P004", "fuel-short", "error", _F, "generator `fuel_h` below `min_fuel_h`", check_fuel),
+          "UPS runtime at its load below `min_battery_min`", check_battery, needs=_NEEDS),
+    Check("P004", "fuel-short", "error", _F, "generator `fuel_h` below `min_fuel_h`", check_fuel, needs=_NEEDS),
 )

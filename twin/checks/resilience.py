@@ -64,16 +64,17 @@ def check_cooling_overload(s) -> Iterator[Hit]:
 
 
 _F = "resilience"
+_NEEDS = ("sweep",)  # what the runner must give these checks (checks/runner.py)
 CHECKS = (
     Check("R001", "rack-power-lost", "error", _F,
-          "under a failure set, a rack that must survive it is down for power", check_power_lost),
+          "under a failure set, a rack that must survive it is down for power", check_power_lost, needs=_NEEDS),
     Check("R002", "power-failover-overload", "error", _F,
           "under some failure set, a power component is over `failover_utilization`",
-          check_power_overload),
+          check_power_overload, needs=_NEEDS),
     Check("R003", "rack-cooling-lost", "error", _F,
           "under a failure set, a rack that must survive it has no effective unit for a medium",
-          check_cooling_lost),
+          check_cooling_lost, needs=_NEEDS),
     Check("R004", "cooling-failover-overload", "error", _F,
           "under some failure set, a cooling component is over `failover_utilization`",
-          check_cooling_overload),
+          check_cooling_overload, needs=_NEEDS),
 )

@@ -48,10 +48,11 @@ def check_position(s) -> Iterator[Hit]:
 
 
 _F = "space"
+_NEEDS = ("model", "clean")  # what the runner must give these checks (checks/runner.py)
 CHECKS = (
-    Check("S001", "slot-clash", "error", _F, "two racks in one hall/row/pos", check_clash),
+    Check("S001", "slot-clash", "error", _F, "two racks in one hall/row/pos", check_clash, needs=_NEEDS),
     Check("S002", "floor-overload", "error", _F, "floor loading above the hall's limit",
-          check_floor),
+          check_floor, needs=_NEEDS),
     Check("S003", "position-outside-row", "error", _F, "position outside its row",
-          check_position),
+          check_position, needs=_NEEDS),
 )

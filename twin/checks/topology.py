@@ -35,9 +35,10 @@ def check_unused(snapshot) -> Iterator[Hit]:
 
 
 _F = "topology"
+_NEEDS = ("model", "graph")  # what the runner must give these checks (checks/runner.py)
 CHECKS = (
     Check("T001", "cycle", "error", _F, "cycle in `from:` or `to:`", None),
     Check("T002", "unused-component", "warning", _F,
           "a power component nothing draws from, or a cooling component nothing sends heat to",
-          check_unused),
+          check_unused, needs=_NEEDS),
 )

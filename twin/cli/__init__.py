@@ -208,7 +208,7 @@ def _limit_args(p: argparse.ArgumentParser) -> None:
 
 
 def _version() -> str:
-    from twin import __version__
+    from twin.core import VERSION as __version__
     return __version__
 
 

@@ -170,7 +170,8 @@ def check_racks_added(old: bytes, new: bytes, racks: list[tuple[str, dict]], *, 
     """Read ``new`` back: it must parse as ``old``'s tree with ``racks`` added to ``racks:``
     and load as ``old_layout`` with those racks added. Raises :class:`ValueError` naming
     what differs; nothing is written then."""
-    from twin import api
+    from twin.layout.blocks import expand
+    from twin.layout.loader import load_tree
 
     grown = max(0, len(new) - len(old))
     roomy = dataclasses.replace(limits, max_bytes=limits.max_bytes + grown,
@@ -203,9 +204,10 @@ def check_racks_added(old: bytes, new: bytes, racks: list[tuple[str, dict]], *, 
         if not isinstance(body, YMap) or list(body.entries) != list(fields) or any(
                 _value_of(body.entries[k].value) != v for k, v in fields.items()):
             raise ValueError(f"rack {ident!r} does not read back as written")
-    loaded = api.load_bytes(new, file, limits=roomy)
-    layout = loaded.layout
-    if layout is None or not loaded.ok:
+    tree, problems = expand(new_tree, file, roomy, size=len(new))
+    layout, more = (load_tree(tree, file, max_id_length=roomy.max_id_length,
+                              max_findings=roomy.max_findings) if tree is not None else (None, ()))
+    if layout is None or len(new_problems) or len(problems) or len(more):
         raise ValueError("the edited layout does not load")
     same = all(tuple(map(_no_loc, getattr(layout, name))) ==
                tuple(map(_no_loc, getattr(old_layout, name)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from twin import api
+from twin.checks import runner
 from twin.core import Finding
 from twin.questions.headroom import component_headroom
 
@@ -153,7 +153,7 @@ def match_findings(old, new) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
     return tuple(unmatched(new, old)), tuple(unmatched(old, new))
 
 
-def _rows(report: api.Report):
+def _rows(report: runner.Report):
     """Component headroom rows by id, or ``None`` when the physics did not run (L findings
     or a cycle)."""
     snap = report.snapshot
@@ -166,10 +166,10 @@ def _fraction(kw: float | None, capacity_kw: float | None) -> float | None:
     return None if kw is None or not capacity_kw else kw / capacity_kw
 
 
-def compare(old: api.Loaded, new: api.Loaded, *, contingency: int | None = None) -> LayoutDiff:
+def compare(old: runner.Loaded, new: runner.Loaded, *, contingency: int | None = None) -> LayoutDiff:
     """Diff two loaded layouts; ``contingency`` overrides both policies (0, 1 or 2)."""
-    old_report = api.validate(old, contingency=contingency)
-    new_report = api.validate(new, contingency=contingency)
+    old_report = runner.validate(old, contingency=contingency)
+    new_report = runner.validate(new, contingency=contingency)
     added, removed = match_findings(old_report.findings, new_report.findings)
     names = list(dict.fromkeys([*(old_report.kpis or {}), *(new_report.kpis or {})]))
     kpis = tuple(KpiDelta(n, (old_report.kpis or {}).get(n), (new_report.kpis or {}).get(n))

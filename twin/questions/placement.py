@@ -41,9 +41,25 @@ def free_slots(layout: Layout, hall_ids, *, virtual: int = 0):
     return out
 
 
+def id_part(text: str) -> str:
+    """``text`` as a part of an id of the grammar (docs/format.md): each run of characters
+    an id may not hold becomes one ``-``, and the part starts and ends with a letter or a
+    digit (a row named ``a😀`` gives ``a``; one with nothing usable gives ``row``)."""
+    out, gap = [], False
+    for c in text:
+        if c.isalnum() or c == "_" or (c in ".:+" and out and out[-1] not in ".:+-"):
+            out.append(c)
+            gap = False
+        elif out and not gap:
+            out.append("-")
+            gap = True
+    return "".join(out).strip("-.:+") or "row"
+
+
 def new_id(taken: set, hall: str, row: str, pos: int) -> str:
     """An id for a rack at ``row``/``pos`` that is not in ``taken``: ``r1-05``, else with the
-    hall, else numbered."""
+    hall, else numbered. A row name an id could not hold is made one with :func:`id_part`."""
+    row = id_part(row)
     for ident in (f"{row}-{pos:02d}", f"{hall}-{row}-{pos:02d}"):
         if ident not in taken:
             return ident

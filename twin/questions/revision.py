@@ -5,7 +5,7 @@ import os
 import shutil
 import subprocess
 
-from twin import api
+from twin.checks import runner
 from twin.checks import registry
 from twin.core import UsageError
 from twin.core import Finding
@@ -54,7 +54,7 @@ def show(path: str, rev: str) -> bytes:
     return shown.stdout
 
 
-def load_at_revision(path: str, rev: str, *, limits: Limits | None = None) -> api.Loaded:
+def load_at_revision(path: str, rev: str, *, limits: Limits | None = None) -> runner.Loaded:
     """Load ``path`` as committed at ``rev``; findings name it ``PATH@REV``.
 
     Included files (``include:``) are read from the work tree, as they are now.
@@ -64,7 +64,7 @@ def load_at_revision(path: str, rev: str, *, limits: Limits | None = None) -> ap
     label = f"{path}@{rev}"
     if len(data) > limits.max_bytes:
         check = registry()["L001"]
-        return api.Loaded(label, None, (Finding(
+        return runner.Loaded(label, None, (Finding(
             "L001", check.severity, f"file is larger than {limits.max_bytes:,} bytes; raise "
             "the limit with --max-bytes if this is intended", label, name=check.name),))
-    return api.load_bytes(data, label, limits=limits)
+    return runner.load_bytes(data, label, limits=limits)

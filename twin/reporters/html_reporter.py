@@ -161,7 +161,7 @@ def _ids(ids, limit: int = MAX_IDS) -> str:
 
 def html(model) -> str:
     """The page for ``model`` (a :class:`twin.questions.floorplan.HtmlReport`)."""
-    from twin import __version__
+    from twin.core import VERSION as __version__
 
     parts = [
         "<!DOCTYPE html>",

@@ -85,7 +85,7 @@ def log(reports, *, root: str | None = None) -> dict:
 
     ``root``: the directory paths are relative to (default: the current directory).
     """
-    from twin import __version__
+    from twin.core import VERSION as __version__
 
     checks = list(registry().values())
     rules = [{"id": c.code, "name": c.name, "shortDescription": {"text": c.summary},
