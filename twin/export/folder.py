@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from twin.core import (
     fsync_folder,
+    input_mode,
     link_refusal,
     new_file_mode,
     new_folder_mode,
@@ -322,4 +323,18 @@ def _move_in(temp, target, old: Marker | None, folders: list[str], sums: dict[st
     write_atomic(marker, _marker_text(kind, layout, folders, sums, True), max_mode=file_mode)
 
 
-__all__ = ["MARKER", "Marker", "building", "read_marker", "survey", "valid_name"]
+def write_folder(folder: str, files: dict[str, str], *, kind: str, flag: str, layout: str = "",
+                 inputs: Iterable[str] = ()) -> None:
+    """Write ``files`` (name: text) into the export folder ``folder`` as a set, by the rules
+    of this module (never a file twin did not write; the marker last), no more readable
+    than ``inputs`` and never over one of them."""
+    inputs = list(inputs)
+    mode = input_mode(inputs)
+    with building(folder, kind=kind, flag=flag, layout=layout, max_mode=mode,
+                  protect=inputs) as temp:
+        for name, text in files.items():
+            write_atomic(os.path.join(temp, name), text, max_mode=mode)
+
+
+__all__ = ["MARKER", "Marker", "building", "read_marker", "survey", "valid_name",
+           "write_folder"]

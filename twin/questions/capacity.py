@@ -28,6 +28,7 @@ from twin.physics.sweep import Worst  # noqa: F401 - re-exported for report user
 from twin.physics.flow import Network, compile_network, evaluate
 from twin.physics.incremental import Incremental
 from twin.questions.placement import free_slots, new_id
+from twin.layout.catalog import builtin_rack_types
 from twin.layout.model import AIR_UNIT_KINDS, Layout, Rack, RackType
 from twin.physics.limits import (battery_limit_kw, cooling_limit_kw, cooling_limits_kw, over,
                                  power_limit_kw, power_limits_kw)
@@ -77,6 +78,16 @@ class Placement:
         return {"id": self.id, "type": self.type, "hall": self.hall, "row": self.row,
                 "pos": self.pos, "power": list(self.power), "cooling": list(self.cooling),
                 "it_kw": self.it_kw, "like": self.like}
+
+    def entry(self) -> tuple[str, dict]:
+        """The rack as a layout entry: its id and the fields ``racks:`` gives it."""
+        fields = {"type": self.type, "hall": self.hall, "row": self.row, "pos": self.pos,
+                  "power": list(self.power), "cooling": list(self.cooling)}
+        if self.min_feeds != 1:
+            fields["min_feeds"] = self.min_feeds
+        if self.contingency is not None:
+            fields["contingency"] = self.contingency
+        return self.id, fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,6 +410,11 @@ class CapacitySearch:
                     if diff:
                         per = extra.setdefault(i, {})
                         per[s] = per.get(s, 0.0) + diff
+
+
+def rack_types(layout: Layout) -> dict[str, RackType]:
+    """The rack types a layout can name: the built-in catalog, then its own over it."""
+    return {**builtin_rack_types(), **{t.name: t for t in layout.rack_types}}
 
 
 def search(layout: Layout, rack_type: RackType, *, halls=None, count: int | None = None,

@@ -32,7 +32,7 @@ import numpy as np
 
 from twin.layout.model import Layout
 from twin.layout.profile import Profile
-from twin.layout.weather import HOURS_PER_YEAR, Weather
+from twin.layout.weather import HOURS_PER_YEAR, Weather, constant
 from twin.physics import thermal
 from twin.physics.flow import FlowResult, Network, compile_network, evaluate, reshared_heat
 from twin.physics.hourly import Hours, evaluate_hours
@@ -230,6 +230,13 @@ class _Plant:
 
 
 # --------------------------------------------------------------------------- simulate
+def default_weather(layout: Layout) -> Weather:
+    """The weather of a run given no weather file: ``site.design_ambient_c`` all year,
+    else 25 °C (docs/simulate.md)."""
+    design = layout.site.design_ambient_c
+    return constant(design if design is not None else 25.0)
+
+
 def simulate(layout: Layout, weather: Weather, profile: Profile, *, hours: int = HOURS_PER_YEAR,
              progress: Callable[[int, int], None] | None = None) -> Simulation:
     """Simulate ``hours`` hours (from 1 January) of a clean layout (no L findings, no cycle).
