@@ -25,12 +25,12 @@ from twin.layout.copies import copy_map as _copy_map
 from twin.layout.copies import copy_scalar as _copy_scalar  # noqa: F401 (spied on in tests)
 from twin.layout.copies import copy_seq as _copy_seq  # noqa: F401 (spied on in tests)
 from twin.layout.includes import Includes
-from twin.layout.loader import id_problem
 from twin.layout.model import Via
 from twin.layout.ranges import (
     BLOCK_KEYS, INSTANCE_KEYS, MAX_NESTING, NEW_KEYS, REF_FIELDS, SECTIONS, TOP_KEYS, Ctx,
     did_you_mean, text_of, where,
 )
+from twin.layout.scalars import id_problem
 from twin.layout.source import Limits, Problem, Problems, YEntry, YMap, YScalar
 from twin.layout.tally import COUNTED, FIELDS, Block, Tally, block_name, flat_over
 

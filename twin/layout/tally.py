@@ -8,11 +8,11 @@ at the line that asks for too much before a single node is copied.
 from __future__ import annotations
 
 from twin.layout.copies import Copier
-from twin.layout.loader import id_problem
 from twin.layout.ranges import (
     BLOCK_KEYS, IDENT, MAX_NESTING, RANGE, SECTIONS, Ctx, did_you_mean, names_in, names_in_node,
     shape, text_of, where,
 )
+from twin.layout.scalars import id_problem
 from twin.layout.source import Limits, Problem, YEntry, YMap, YScalar, YSeq
 
 #: What the expansion limits count: (what, flag, Limits field), in the order of a tally.
