@@ -325,7 +325,10 @@ class _Loader:
             efficiency=values.get("efficiency", DEFAULT_EFFICIENCY.get(kind, 1.0)),
             sources=sources, mode=values.get("mode", "transfer"),
             failable=values.get("failable", True), battery_min=values.get("battery_min"),
-            fuel_h=values.get("fuel_h"), loc=self.loc(item))
+            fuel_h=values.get("fuel_h"), loc=self.loc(item),
+            rating_kva=values.get("rating_kva"), rating_a=values.get("rating_a"),
+            voltage_v=values.get("voltage_v"), phases=values.get("phases"),
+            notes=values.get("notes"))
 
     def cooling_component(self, ident, item, body, policy: Policy):
         kind = self.kind(ident, item, body, COOLING_KINDS)
