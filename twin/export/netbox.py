@@ -40,24 +40,15 @@ class Rating:
     phases: int | str = 3
 
 
-def ratings_from_tree(tree) -> dict[str, Rating]:
-    """``rating_a``/``voltage_v``/``phases`` of each power component of an expanded tree."""
-    out: dict[str, Rating] = {}
-    power = getattr(tree, "entries", {}).get("power")
-    body = getattr(power, "value", None)
-    for ident, entry in getattr(body, "entries", {}).items():
-        values = {k: getattr(e.value, "value", None)
-                  for k, e in getattr(entry.value, "entries", {}).items()}
-
-        phases = values.get("phases", 3)
-        out[ident] = Rating(_num(values.get("rating_a")), _num(values.get("voltage_v")),
-                            phases if phases in (1, 3, "dc") else 3)
-    return out
+def rating_of(c: PowerComponent) -> Rating:
+    """The rating a power component was written with, as the model keeps it."""
+    return Rating(c.rating_a, c.voltage_v, c.phases if c.phases in (1, 3, "dc") else 3)
 
 
-def _num(value) -> float | None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    return float(value) if ok else None
+def ratings_from_tree(tree=None) -> dict[str, Rating]:
+    """No ratings to override: the model keeps each component's rating (:func:`rating_of`),
+    so the layout's tree is not read again. Kept for callers written before it did."""
+    return {}
 
 
 def slug(text: str) -> str:
@@ -124,7 +115,11 @@ def _csv(header: tuple[str, ...], rows: list[dict]) -> str:
 
 
 def netbox_csvs(layout: Layout, ratings: dict[str, Rating] | None = None) -> dict[str, str]:
-    """File name → CSV text for NetBox's bulk import, in the order to import them."""
+    """File name → CSV text for NetBox's bulk import, in the order to import them.
+
+    Each feed's rating is the one its component was written with (:func:`rating_of`),
+    unless ``ratings`` gives another for that component id.
+    """
     ratings = ratings or {}
     site = layout.site.name or slug(layout.file.rsplit("/", 1)[-1].rsplit(".", 1)[0])
     policy = layout.policy
@@ -168,7 +163,7 @@ def netbox_csvs(layout: Layout, ratings: dict[str, Rating] | None = None) -> dic
             if feed not in panels:
                 panels[feed] = {"site": site, "location": r.hall or "", "name": feed,
                                 "description": f"twin {c.kind} {c.id}: {c.capacity_kw:,.1f} kW"}
-            rating = feed_rating(c, ratings.get(feed, Rating()), policy.power_factor)
+            rating = feed_rating(c, ratings.get(feed) or rating_of(c), policy.power_factor)
             notes = [f"twin capacity {c.capacity_kw:,.1f} kW ({c.kind} {c.id})"]
             if rating["derived"]:
                 volts = "" if rating["voltage_given"] else \

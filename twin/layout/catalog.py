@@ -179,3 +179,15 @@ BUILTIN_RACK_TYPES: tuple[RackType, ...] = (
 def builtin_rack_types() -> dict[str, RackType]:
     """The built-in rack types by name, in catalog order."""
     return {rack_type.name: rack_type for rack_type in BUILTIN_RACK_TYPES}
+
+
+def snippet_fields(rack: RackType) -> dict:
+    """The catalog keys of an imported rack type, in catalog order, unknowns left out."""
+    out = {}
+    for key in ("it_kw", "liquid_fraction", "weight_kg", "typical_kw"):
+        value = getattr(rack, key)
+        if value is not None:
+            out[key] = round(value, 6)
+    out["description"] = rack.description
+    out["source"] = rack.source
+    return out

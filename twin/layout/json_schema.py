@@ -2,7 +2,7 @@
 
 Editors with a YAML language server complete and check layouts with it. It is built
 from :mod:`twin.layout.fields` (the tables the loader reads entries through) and the block
-keys of :mod:`twin.layout.blocks`, so a key added there appears here. The schema checks
+keys of :mod:`twin.layout.ranges`, so a key added there appears here. The schema checks
 structure (known keys, value types and bounds, ``kind``, required fields); what needs
 the whole layout (references, capacities, N-1) stays with ``twin validate``.
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 
-from twin.layout import blocks
+from twin.layout import ranges
 from twin.layout import fields as schema
 from twin.layout.loader import _RACK_FIELDS
 from twin.layout.model import COOLING_KINDS, DISTRIBUTION_KINDS, POWER_KINDS
@@ -204,14 +204,14 @@ def _block() -> dict:
     name = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"}
     props: dict = {"params": {"description": "the block's parameter names",
                               "anyOf": [name, {"type": "array", "items": name}]}}
-    for key in blocks.BLOCK_KEYS:
+    for key in ranges.BLOCK_KEYS:
         if key in _SECTIONS:
             props[key] = _ref(f"{key}-section", True)
         elif key == "instances":
             props[key] = {"$ref": "#/$defs/instances"}
         elif key == "notes":
             props[key] = field(schema.NOTES)
-    assert set(props) == set(blocks.BLOCK_KEYS), "a block key without a schema"
+    assert set(props) == set(ranges.BLOCK_KEYS), "a block key without a schema"
     return {"type": "object", "description": "a reusable block (docs/blocks.md)",
             "properties": props, "additionalProperties": False}
 
@@ -257,7 +257,7 @@ def generate(draft: str = "2020-12") -> dict:
                    "additionalProperties": {"$ref": "#/$defs/block"}},
         "instances": {"$ref": "#/$defs/instances"},
     }
-    assert set(top) == set(blocks.TOP_KEYS) >= set(schema.TOP_FIELDS), "a top key without a schema"
+    assert set(top) == set(ranges.TOP_KEYS) >= set(schema.TOP_FIELDS), "a top key without a schema"
     out = {
         "$schema": DIALECTS[draft],
         "title": "twin layout, format v1",

@@ -1,10 +1,7 @@
 """Turn a parsed layout tree into the immutable model, reporting L002-L009 with fix hints."""
 from __future__ import annotations
 
-import difflib
 import math
-import re
-import unicodedata
 
 from twin.layout import fields as schema
 from twin.layout.catalog import builtin_rack_types
@@ -13,9 +10,9 @@ from twin.layout.model import (
     LIQUID_UNIT_KINDS, POWER_KINDS, RACK_FACING_KINDS, RACK_TYPE_FIELDS, SOURCE_KINDS,
     CoolingComponent, Hall, Layout, Loc, Policy, PowerComponent, Rack, RackType, Site,
 )
+from twin.layout.scalars import Bad, did_you_mean, field_value, id_problem, scalar_text, shown
 from twin.layout.source import (
-    MAX_FINDINGS, MAX_ID_LENGTH, MAX_NUMBER_LENGTH, Problem, Problems, YEntry, YMap, YScalar,
-    YSeq, is_number,
+    MAX_FINDINGS, MAX_ID_LENGTH, Problem, Problems, YEntry, YMap, YScalar, YSeq, is_number,
 )
 
 SUPPORTED_VERSIONS = (1,)
@@ -27,154 +24,6 @@ MAX_ROW_POSITIONS = 10_000
 #: row is an S003 finding (SPEC section 5), not a bad value.
 _RACK_FIELDS = {**schema.RACK_FIELDS,
                 "pos": schema.Field("int", doc=schema.RACK_FIELDS["pos"].doc)}
-
-
-def did_you_mean(word: str, known) -> str:
-    """`` (did you mean 'x'?)`` for the closest known word, or an empty string."""
-    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _scalar_text(node) -> str:
-    if isinstance(node, YScalar):
-        return node.text
-    return "a list" if isinstance(node, YSeq) else "a mapping"
-
-
-def _shown(text: str, width: int = 40) -> str:
-    """``text`` quoted for a message, cut to ``width`` characters with its length."""
-    if len(text) <= width:
-        return repr(text)
-    return f"{text[:width]!r}… ({len(text):,} characters)"
-
-
-# -- numbers and booleans: what YAML 1.1 would have read, so a message can say it ------------
-# Linear expressions only, and used on at most MAX_NUMBER_LENGTH characters.
-_BASE60 = re.compile(r"([-+]?)([0-9][0-9_]*(?::[0-5]?[0-9])+)(\.[0-9_]*)?")
-_PREFIXED = re.compile(r"[-+]?0([xob])[0-9a-fA-F_]+")
-_SEPARATED = re.compile(r"[-+]?[0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?")
-_DECIMAL = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
-_BASES = {"x": (16, "a hexadecimal"), "o": (8, "an octal"), "b": (2, "a YAML 1.1 binary")}
-_YAML11_BOOL = {w: w.lower() in ("y", "yes", "on", "true")
-                for word in ("y", "yes", "n", "no", "on", "off")
-                for w in (word, word.capitalize(), word.upper())}
-
-
-def _yaml11_number(text: str) -> str | None:
-    """How a YAML 1.1 reader would read ``text`` as a number twin does not read, and the
-    decimal value to write instead; ``None`` when it is not such a form."""
-    m = _BASE60.fullmatch(text)
-    if m and (m.group(3) or m.group(2)[0] != "0"):  # YAML 1.1: 0:20 is text, 0:20.5 is not
-        sign, whole, fraction = m.groups()
-        value: float = 0
-        for part in whole.replace("_", "").split(":"):
-            value = value * 60 + int(part)
-        if fraction:
-            value += float(f"0{fraction.replace('_', '')}")
-        return f"`{text}` is a YAML 1.1 base-60 number; write {'-' if sign == '-' else ''}{value!r}"
-    m = _PREFIXED.fullmatch(text)
-    if m:
-        base, what = _BASES[m.group(1)]
-        try:
-            value = int(text.replace("_", ""), base)
-        except ValueError:
-            return None
-        return f"`{text}` is {what} number; write the decimal value {value}"
-    if "_" in text and _SEPARATED.fullmatch(text):
-        bare = text.replace("_", "")
-        if _DECIMAL.fullmatch(bare):
-            return f"`{text}` has `_` digit separators (YAML 1.1); write {bare}"
-    return None
-
-
-# -- the id grammar ---------------------------------------------------------------------------
-#: An id: parts joined by ``/`` (the separator blocks put between an instance and the ids
-#: in it); each part starts with a letter, a digit or ``_`` and goes on with those and
-#: ``- . : +``. Letters and digits are Unicode ones (``str.isalnum``); combining marks may
-#: follow a letter. No ``..`` anywhere. The fast path is this expression (``\w`` is a
-#: letter, a digit or ``_``); what it refuses goes through :func:`id_problem`'s scan.
-_ID = re.compile(r"\w[\w.:+-]*(?:/\w[\w.:+-]*)*")
-ID_GRAMMAR = ("an id is letters, digits and `_`, then also `-` `.` `:` `+`, with `/` only "
-              "between such parts (as blocks join an instance and its ids), and no `..`")
-_ID_PUNCTUATION = "-.:+"
-
-
-def _char(c: str) -> str:
-    name = unicodedata.name(c, "")
-    if c == " ":
-        return "a space"
-    if c.isprintable() and not unicodedata.category(c).startswith(("Z", "C", "M")):
-        return f"{c!r}"
-    return f"{ascii(c)} (U+{ord(c):04X}{f' {name}' if name else ''})"
-
-
-def id_problem(ident: str) -> str | None:
-    """``None`` for an id of the grammar, else what is wrong with it and the grammar (the
-    message after ``ID``)."""
-    if _ID.fullmatch(ident) and ".." not in ident:
-        return None
-    why = None
-    if not ident:
-        why = "is empty"
-    else:
-        start = True  # at the start of the id or of a part
-        for n, c in enumerate(ident, 1):
-            if c == "/":
-                if n == 1:
-                    why = "starts with '/'"
-                elif start:
-                    why = f"has an empty part between '/' at character {n}"
-                elif n == len(ident):
-                    why = "ends with '/'"
-                if why is not None:
-                    break
-                start = True
-                continue
-            if c.isalnum() or c == "_":
-                start = False
-                continue
-            if start:
-                if c in _ID_PUNCTUATION or unicodedata.category(c).startswith("M"):
-                    what = "the id" if n == 1 else "a part after '/'"
-                    why = f"starts {what} with {_char(c)} at character {n}"
-                    break
-            elif c in _ID_PUNCTUATION or unicodedata.category(c).startswith("M"):
-                continue  # a mark after a letter: accented and Indic letters written decomposed
-            why = f"has {_char(c)} at character {n}, which an id may not contain"
-            break
-    if why is None and ".." in ident:
-        why = f"has `..` at character {ident.index('..') + 1}"
-    if why is None:
-        return None
-    hint = ""
-    if "$" in ident or ("{" in ident and ".." in ident):
-        hint = ("; `$name` and ranges (`{1..3}`) are expanded only in a layout that uses "
-                "blocks (docs/blocks.md)")
-    return f"{why}: {ID_GRAMMAR}{hint}"
-
-
-def _not_a_number(raw) -> str:
-    """Why ``raw`` is not a number twin reads, and the fix: the message after the label."""
-    if not isinstance(raw, YScalar):
-        return f"is {_scalar_text(raw)!r}: not a number"
-    text = raw.text
-    if len(text) > MAX_NUMBER_LENGTH:
-        if text[:1] in "0123456789+-.":
-            return (f"is {_shown(text, 20)}: a number is at most {MAX_NUMBER_LENGTH} "
-                    "characters; write it with fewer digits (1.5e6, not 1500000.000…)")
-        return f"is {_shown(text)}: not a number"
-    value = raw.value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"is {text!r}: not a finite number"
-    if not raw.plain and raw.tag == "tag:yaml.org,2002:str":
-        written = "a quoted value" if raw._tag is None else "a value tagged !!str"
-        fix = "quotes" if raw._tag is None else "the tag"
-        hint = f"; write it without {fix}" if _DECIMAL.fullmatch(text.strip()) else ""
-        return f"is {text!r}: not a number ({written} is text){hint}"
-    form = _yaml11_number(text)
-    if form is not None:
-        return f"is {text!r}: {form}"
-    return f"is {text!r}: not a number"
 
 
 class _Loader:
@@ -206,77 +55,24 @@ class _Loader:
             return entry.value
         if isinstance(entry.value, YScalar) and entry.value.value is None:
             return YMap({}, entry.line, entry.column)  # `power:` left empty
-        self.problem("L004", f"{what} must be a mapping, not {_scalar_text(entry.value)}",
+        self.problem("L004", f"{what} must be a mapping, not {scalar_text(entry.value)}",
                      entry, owner)
         return None
 
     def unknown_keys(self, node: YMap, allowed, owner: str | None, where: str) -> None:
         for key, entry in node.entries.items():
             if key not in allowed and not self.problems.drops("L002", entry, owner):
-                self.problem("L002", f"unknown key {_shown(key, 80)} in {where}"
+                self.problem("L002", f"unknown key {shown(key, 80)} in {where}"
                              f"{did_you_mean(key, allowed)}", entry, owner)
+
 
     def value(self, node: YMap, key: str, spec: schema.Field, owner: str | None, where: str):
         """The field's checked Python value, ``None`` when absent, ``_MISSING`` when bad."""
-        entry = node.entries.get(key)
-        if entry is None:
-            return None
-        raw = entry.value
-        label = f"{where}: {key}"
-        if spec.type in ("number", "int"):
-            v = raw.value if raw.__class__ is YScalar else None
-            if not is_number(v):
-                self.problem("L004", f"{label} {_not_a_number(raw)}", entry, owner)
-                return _MISSING
-            if spec.type == "int" and not (isinstance(v, int) or float(v).is_integer()):
-                self.problem("L004", f"{label} is {raw.text}: must be a whole number", entry, owner)
-                return _MISSING
-            if not self.in_bounds(float(v), spec):
-                self.problem("L004", f"{label} is {raw.text}: must be {spec.bounds_text()}",
-                             entry, owner)
-                return _MISSING
-            return int(v) if spec.type == "int" else float(v)
-        if spec.type == "bool":
-            if isinstance(raw, YScalar) and isinstance(raw.value, bool):
-                return raw.value
-            text = _scalar_text(raw)
-            old = _YAML11_BOOL.get(text) if isinstance(raw, YScalar) and raw.plain else None
-            why = ("must be true or false" if old is None else f"`{text}` is a YAML 1.1 "
-                   f"boolean, text in YAML 1.2 which twin reads; write {str(old).lower()}")
-            self.problem("L004", f"{label} is {_shown(text)}: {why}", entry, owner)
+        v = field_value(node, key, spec, where)
+        if v.__class__ is Bad:
+            self.problem("L004", v.message, v.at, owner)
             return _MISSING
-        if spec.type == "choice":
-            if isinstance(raw, YScalar) and raw.value in spec.choices and not isinstance(raw.value, bool):
-                return raw.value
-            choices = ", ".join(str(c) for c in spec.choices)
-            text = _scalar_text(raw)
-            self.problem("L004", f"{label} is {_shown(text)}: must be one of {choices}"
-                         f"{did_you_mean(text, [str(c) for c in spec.choices])}", entry, owner)
-            return _MISSING
-        if spec.type in ("str", "id"):
-            if isinstance(raw, YScalar) and raw.value is not None:
-                return raw.text
-            self.problem("L004", f"{label} must be text, not {_scalar_text(raw)}", entry, owner)
-            return _MISSING
-        if spec.type == "ids":
-            items = raw.items if isinstance(raw, YSeq) else [raw]
-            out = []
-            for item in items:
-                if not isinstance(item, YScalar) or item.value is None:
-                    self.problem("L004", f"{label} must be an id or a list of ids, not "
-                                 f"{_scalar_text(item)}", item, owner)
-                    return _MISSING
-                out.append(item)
-            return out
-        raise AssertionError(spec.type)
-
-    @staticmethod
-    def in_bounds(v: float, spec: schema.Field) -> bool:
-        if spec.low is not None and (v < spec.low or (spec.low_open and v == spec.low)):
-            return False
-        if spec.high is not None and (v > spec.high or (spec.high_open and v == spec.high)):
-            return False
-        return True
+        return v
 
     def fields(self, node: YMap, table: dict, owner: str | None, where: str, skip=()) -> dict:
         """Read every known key of ``node``; report unknown keys. Bad values are dropped."""
@@ -318,7 +114,7 @@ class _Loader:
         out = []
         for node in nodes:
             if node.text in seen:
-                self.problem("L004", f"{owner}: {field}: {_shown(node.text, 256)} is listed "
+                self.problem("L004", f"{owner}: {field}: {shown(node.text, 256)} is listed "
                              "twice; a feed, source or unit counts once", node, owner)
                 continue
             seen.add(node.text)
@@ -353,7 +149,7 @@ class _Loader:
         raw = entry.value
         if not (isinstance(raw, YScalar) and is_number(raw.value) and raw.value in SUPPORTED_VERSIONS
                 and not isinstance(raw.value, float)):
-            self.problem("L009", f"twin: {_scalar_text(raw)} is not a supported format version; "
+            self.problem("L009", f"twin: {scalar_text(raw)} is not a supported format version; "
                          "this twin reads version 1 (write `twin: 1`)", entry)
             return False
         return True
@@ -405,7 +201,7 @@ class _Loader:
         out = {}
         for kind, item in node.entries.items():
             if kind not in schema.ALL_KINDS:
-                self.problem("L007", f"unknown kind {_shown(kind, 80)} in {label}"
+                self.problem("L007", f"unknown kind {shown(kind, 80)} in {label}"
                              f"{did_you_mean(kind, schema.ALL_KINDS)}", item)
                 continue
             v = self.value(node, kind, spec, None, label)
@@ -470,12 +266,12 @@ class _Loader:
         if entry is None:
             self.problem("L003", f"{ident}: `kind` is missing (one of {', '.join(kinds)})", item, ident)
             return None
-        text = _scalar_text(entry.value)
+        text = scalar_text(entry.value)
         if not (isinstance(entry.value, YScalar) and text in kinds):
             hint = did_you_mean(text, kinds)
             if text in (COOLING_KINDS if kinds is POWER_KINDS else POWER_KINDS):
                 hint = f" ({text!r} belongs in the other section)"
-            self.problem("L007", f"{ident}: unknown kind {_shown(text, 80)}{hint}", entry, ident)
+            self.problem("L007", f"{ident}: unknown kind {shown(text, 80)}{hint}", entry, ident)
             return None
         self.kind_of[ident] = text
         return text
@@ -529,7 +325,10 @@ class _Loader:
             efficiency=values.get("efficiency", DEFAULT_EFFICIENCY.get(kind, 1.0)),
             sources=sources, mode=values.get("mode", "transfer"),
             failable=values.get("failable", True), battery_min=values.get("battery_min"),
-            fuel_h=values.get("fuel_h"), loc=self.loc(item))
+            fuel_h=values.get("fuel_h"), loc=self.loc(item),
+            rating_kva=values.get("rating_kva"), rating_a=values.get("rating_a"),
+            voltage_v=values.get("voltage_v"), phases=values.get("phases"),
+            notes=values.get("notes"))
 
     def cooling_component(self, ident, item, body, policy: Policy):
         kind = self.kind(ident, item, body, COOLING_KINDS)
@@ -588,7 +387,7 @@ class _Loader:
         if type_name is not None:
             rack_type = types.get(type_name)
             if rack_type is None:
-                self.problem("L007", f"{ident}: unknown rack type {_shown(type_name, 80)}"
+                self.problem("L007", f"{ident}: unknown rack type {shown(type_name, 80)}"
                              f"{did_you_mean(type_name, types)}; `twin catalog` lists the "
                              "built-in types", body.entries["type"], ident)
                 return None
@@ -626,12 +425,12 @@ class _Loader:
         hall = values["hall"]
         entry = body.entries["hall"]
         if hall not in self.hall_rows:
-            self.problem("L006", f"{ident}: hall {_shown(hall, 256)} does not exist"
+            self.problem("L006", f"{ident}: hall {shown(hall, 256)} does not exist"
                          f"{did_you_mean(hall, self.hall_rows)}", entry.value, ident)
             return
         row = values["row"]
         if row not in self.hall_rows[hall]:
-            self.problem("L006", f"{ident}: hall {hall!r} has no row {_shown(row, 256)}"
+            self.problem("L006", f"{ident}: hall {hall!r} has no row {shown(row, 256)}"
                          f"{did_you_mean(row, self.hall_rows[hall])}", body.entries["row"].value, ident)
 
     def resolve_refs(self) -> None:
@@ -642,7 +441,7 @@ class _Loader:
             if sort is None:
                 pool = [i for i, s in self.sort_of.items()
                         if s == ("power" if wants == "power" else "cooling")]
-                self.problem("L006", f"{owner}: {field}: {_shown(target, 256)} does not exist"
+                self.problem("L006", f"{owner}: {field}: {shown(target, 256)} does not exist"
                              f"{did_you_mean(target, pool)}", node, owner)
                 continue
             if target == owner and field in ("from", "to"):

@@ -143,6 +143,13 @@ class PowerComponent:
     battery_min: float | None = None
     fuel_h: float | None = None
     loc: Loc | None = None
+    #: The rating as written, of which ``capacity_kw`` is what twin derived (kVA; A at
+    #: ``voltage_v`` V line to line; ``phases`` 3, 1 or ``"dc"``), ``None`` when not given.
+    rating_kva: float | None = None
+    rating_a: float | None = None
+    voltage_v: float | None = None
+    phases: int | str | None = None
+    notes: str | None = None
 
     @property
     def is_source(self) -> bool:

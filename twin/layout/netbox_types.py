@@ -318,15 +318,3 @@ def _unique(chosen):
             seen.add(d.file)
             out.append((d, n))
     return out
-
-
-def snippet_fields(rack: RackType) -> dict:
-    """The catalog keys of an imported rack type, in catalog order, unknowns left out."""
-    out = {}
-    for key in ("it_kw", "liquid_fraction", "weight_kg", "typical_kw"):
-        value = getattr(rack, key)
-        if value is not None:
-            out[key] = round(value, 6)
-    out["description"] = rack.description
-    out["source"] = rack.source
-    return out

@@ -38,7 +38,7 @@ def catalog(types) -> str:
 
 def catalog_import(racks, notes) -> tuple[str, str]:
     """``twin catalog import``: ``{"rack_types": {name: keys}, "notes": [...]}``."""
-    from twin.layout.netbox_types import snippet_fields
+    from twin.layout.catalog import snippet_fields
 
     return _dump({"rack_types": {r.name: snippet_fields(r) for r in racks},
                   "notes": [n.as_dict() for n in notes]}), ""

@@ -109,7 +109,7 @@ def catalog_import(racks, notes) -> tuple[str, str]:
     """``twin catalog import``: the ``catalog: rack_types:`` YAML snippet and the notes."""
     import yaml
 
-    from twin.layout.netbox_types import snippet_fields
+    from twin.layout.catalog import snippet_fields
 
     out = ""
     if racks:
