@@ -43,8 +43,9 @@ def no_id_grammar(monkeypatch):
     without it. The grammar is switched off for the test."""
     import twin.layout.blocks as blocks
     import twin.layout.loader as loader
+    import twin.layout.tally as tally
 
-    for module in (loader, blocks):
+    for module in (loader, blocks, tally):
         if hasattr(module, "id_problem"):
             monkeypatch.setattr(module, "id_problem", lambda ident: None)
 

@@ -93,7 +93,7 @@ def test_ordinary_text_is_returned_as_it_is():
 
 # ---------------------------------------------------------------- answers built in Python
 
-GRID, UPS, PDU, CRAH = f"grid{ESC}", f"ups{CR}{CSI}", f"pdu{RLO}fdp", f"crah\u2066\u2028"
+GRID, UPS, PDU, CRAH = f"grid{ESC}", f"ups{CR}{CSI}", f"pdu{RLO}fdp", "crah\u2066\u2028"
 HALL, ROW, RACK, SPARE = "hall\x1b]0;title\x07", f"row{RLO}", f"r{ESC}1", f"spare{ESC}"
 FILE = f"hall{ESC}{CR}{CSI}{RLO}.yaml"
 GPU = RackType(f"gpu{ESC}", it_kw=20)

@@ -64,9 +64,8 @@ def run(args) -> int:
         written.append(args.dot)
     if args.netbox:
         from twin.export.folder import write_folder
-        from twin.export.netbox import netbox_csvs, ratings_from_tree
-        tree, _ = api.read_tree(args.layout, limits=limits)  # the ratings as written
-        write_folder(args.netbox, netbox_csvs(layout, ratings_from_tree(tree)), kind="netbox",
+        from twin.export.netbox import netbox_csvs
+        write_folder(args.netbox, netbox_csvs(layout), kind="netbox",
                      flag="--netbox", layout=os.path.basename(args.layout), inputs=inputs)
         written.append(args.netbox)
     if args.usd:

@@ -45,12 +45,6 @@ def rating_of(c: PowerComponent) -> Rating:
     return Rating(c.rating_a, c.voltage_v, c.phases if c.phases in (1, 3, "dc") else 3)
 
 
-def ratings_from_tree(tree=None) -> dict[str, Rating]:
-    """No ratings to override: the model keeps each component's rating (:func:`rating_of`),
-    so the layout's tree is not read again. Kept for callers written before it did."""
-    return {}
-
-
 def slug(text: str) -> str:
     """A NetBox slug: lower case letters, digits, hyphens and underscores, at most 100."""
     s = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")[:100].strip("-")
