@@ -117,6 +117,7 @@ def main(argv=None) -> int:
               args.show) for s in range(args.start, args.start + args.n, chunk)]
     started = time.perf_counter()
     records = []
+    stopped = False
     try:
         if args.jobs > 1:
             with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
@@ -127,8 +128,12 @@ def main(argv=None) -> int:
             for task in tasks:
                 records += _run_chunk(task)
                 _progress(records, args, started)
+    except KeyboardInterrupt:  # Ctrl-C: the summary of what was tried so far
+        stopped = True
     finally:
         shutil.rmtree(base, ignore_errors=True)
+    if stopped:
+        print(f"stopped after {len(records):,} inputs", flush=True)
     wall = time.perf_counter() - started
     text = summary(records, args, families, wall)
     print(text)

@@ -162,3 +162,21 @@ def test_every_id_of_the_shipped_and_test_layouts_is_valid(path):
         entry = tree.entries.get(section) if tree is not None else None
         for ident in getattr(entry.value, "entries", {}) if entry is not None else ():
             assert "{" in ident or id_problem(ident) is None, ident  # ranges expand first
+
+
+def test_an_instance_name_over_the_id_limit_is_l004_at_its_key():
+    # a fuzz find: the L004 pointed at the ids the block would make, not at the name
+    name = "r" * 300
+    loaded = load(f"""\
+        twin: 1
+        blocks:
+          pod:
+            power:
+              ups: {{kind: utility, capacity_kw: 10}}
+        instances:
+          {name}: {{block: pod}}
+          pod-2: {{block: pod}}
+        """)
+    assert [(f.code, f.line, f.column) for f in loaded.findings] == [("L004", 7, 3)]
+    assert "is 300 characters long, over the 256 limit" in loaded.findings[0].message
+    assert [c.id for c in loaded.layout.power] == ["pod-2/ups"]

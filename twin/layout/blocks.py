@@ -298,6 +298,12 @@ class _Expander(Tally, Includes):
         if bad is not None:  # at the instance key, where the bad character is written
             self.problem("L004", f"instance id {text!r} {bad}", entry, ident, outer.via)
             return
+        if len(text) > self.limits.max_id_length:  # every id it would make is longer
+            shown = f"{text[:40]}…"
+            self.problem("L004", f"instance id {shown!r} is {len(text):,} characters long, "
+                         f"over the {self.limits.max_id_length:,} limit: shorten it (or raise "
+                         "the limit with --max-id-length)", entry, shown, outer.via)
+            return
         body = self.mapping(entry, f"instance {ident!r}", ident, outer.via)
         if body is None:
             return

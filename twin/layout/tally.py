@@ -240,7 +240,8 @@ class Tally(Copier):
             nodes = n * (getattr(entry.value, "size", 1) + 1 + self.growth(entry.value))
             return (nodes, n, 0, 0) if sort == "racks" else (nodes, 0, n, 0)
         made = (n, 0, 0, n)  # an instance is one node, whatever it makes
-        if n == 0 or "/" in text or id_problem(RANGE.sub("0", text)) is not None:
+        if (n == 0 or "/" in text or id_problem(RANGE.sub("0", text)) is not None
+                or len(text) > self.limits.max_id_length):
             return made  # refused at its key (L004): it makes nothing more
         use = self.uses.get(id(entry))
         if use is None:
