@@ -7,6 +7,7 @@ refused, and what twin writes is never more readable than the layout it was made
 """
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 import os
@@ -16,6 +17,12 @@ import tempfile
 
 #: twin's version, as the package metadata and the reporters (SARIF, HTML) give it.
 VERSION = "0.1.0"
+
+def did_you_mean(word: str, known) -> str:
+    """`` (did you mean 'x'?)`` for the closest known word, or an empty string."""
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
 
 # --- Findings ------------------------------------------------------------
 

@@ -8,9 +8,10 @@ these methods read (``problems``, ``range_cache``, ``range_sizes`` ...) is set u
 """
 from __future__ import annotations
 
-import difflib
 import re
 
+from twin.core import did_you_mean  # noqa: F401 - used by the expansion's modules
+from twin.layout.scalars import scalar_text as text_of  # noqa: F401
 from twin.layout.source import Problem, YEntry, YMap, YScalar, YSeq
 
 #: Top-level keys this module reads; a layout without any of them is plain v1.
@@ -224,17 +225,6 @@ def names_in_node(node) -> set[str]:
 def shape(node):
     """What of a bound value a key can see: its text, or only that it is not one value."""
     return node.text if node.__class__ is YScalar else None if node is None else node.__class__
-
-
-def text_of(node) -> str:
-    if isinstance(node, YScalar):
-        return node.text
-    return "a list" if isinstance(node, YSeq) else "a mapping"
-
-
-def did_you_mean(word: str, known) -> str:
-    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def where(entry, root_file: str) -> str:

@@ -6,18 +6,12 @@ and a message that says what YAML 1.1 would have read so the fix is clear.
 """
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 
+from twin.core import did_you_mean  # noqa: F401 - the loader's name for it
 from twin.layout.fields import Field
 from twin.layout.source import MAX_NUMBER_LENGTH, YMap, YScalar, YSeq, is_number
-
-
-def did_you_mean(word: str, known) -> str:
-    """`` (did you mean 'x'?)`` for the closest known word, or an empty string."""
-    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def scalar_text(node) -> str:
