@@ -2,7 +2,7 @@
 
     python bench/hostile_blocks.py [--source DIR] [--timeout S]
 
-Each input of tests/test_hostile_blocks.py (and the 1 GW campus, as the large layout
+Each input of tests/layout/test_hostile_blocks.py (and the 1 GW campus, as the large layout
 that must pass) is validated by ``twin validate`` in a fresh process: the exit code,
 the first line of output, the wall-clock time and the process's peak resident memory.
 ``--source DIR`` runs the twin of another checkout (to measure before a change); a run
