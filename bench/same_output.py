@@ -2,8 +2,8 @@
 
     python bench/same_output.py REV        # REV: the commit to compare the work tree with
 
-Runs ``twin validate --format json`` (and ``--contingency 2`` on the small layouts,
-``whatif`` of each layout's first failable component and ``report --format json``) on
+Runs ``twin validate --format json`` (and ``--contingency 2`` and ``report --format
+json`` on the layouts under 50 MW of IT) on
 every shipped layout and every test layout, once in a pristine copy of REV and once
 in this work tree, from the same relative path, and compares stdout and the exit code.
 Exit 0 when every output is identical; 1 with the list of differences otherwise.
