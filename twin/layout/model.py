@@ -101,7 +101,11 @@ class RackType:
     """Equipment description of a rack; ``None`` means "not given" (defaults apply later).
 
     ``status`` is ``shipping`` or ``announced`` (figures from announcements, not datasheets);
-    ``source`` cites where the figures come from.
+    ``source`` cites where the figures come from. ``sources`` (built-in types) cites each
+    field on its own: ``(field, tag, citation)`` triples, the tag saying how solid the figure
+    is (``V`` vendor, ``S`` standard, ``B`` benchmark, ``E`` estimate, ``D`` derived,
+    ``U`` unverified, ``n/a`` no check reads the field for this type) and the citation
+    naming entries of docs/sources.md (``[S3]``).
     """
 
     name: str
@@ -119,6 +123,14 @@ class RackType:
     status: str = "shipping"
     source: str = ""
     loc: Loc | None = None
+    sources: tuple[tuple[str, str, str], ...] = ()
+
+    def source_of(self, field: str) -> tuple[str, str] | None:
+        """``(tag, citation)`` of ``field`` from :attr:`sources`, ``None`` when not cited."""
+        for name, tag, citation in self.sources:
+            if name == field:
+                return tag, citation
+        return None
 
 
 #: Fields a rack type describes, in SPEC order (``it_kw`` to ``tokens_per_s``), then the
