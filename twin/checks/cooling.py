@@ -56,7 +56,8 @@ def check_supply(s) -> Iterator[Hit]:
             limit, first = min(too_hot)
             what = "max_supply_c" if u.medium == "liquid" else "max inlet"
             yield Hit(u.id, f"{u.kind} {u.id} supplies {u.medium} at {u.supply_c:g} °C, hotter than "
-                      f"{len(too_hot)} rack(s) accept ({first}: {what} {limit:g} °C)",
+                      f"{len(too_hot)} rack(s) accept ({first}: {what} {limit:g} °C); lower "
+                      f"supply_c to {limit:g} °C or less, or serve those racks from another unit",
                       racks=tuple(r for _, r in too_hot), at=f"{u.id}.supply_c")
 
 

@@ -14,7 +14,8 @@ from twin.layout.model import RackType
 # type with air heat (vendor allowable ranges are wider), the same as the policy default.
 
 _ASHRAE_INLET = ("max_inlet_c", "S", "ASHRAE TC 9.9 recommended inlet, 18-27 C [S24]")
-_RECT = ("footprint_m2", "S", "EIA 600 x 1200 mm rack, the catalog default 0.72 m2 [D]")
+_RECT = ("footprint_m2", "E", "600 x 1200 mm: a 600 mm EIA-310 cabinet [S40], 1,200 mm deep "
+         "(common deep cabinet) = 0.72 m2, the catalog default")
 _NO_LIQUID = "no liquid heat (liquid_fraction 0): C002/C003 never read it"
 
 BUILTIN_RACK_TYPES: tuple[RackType, ...] = (

@@ -30,10 +30,17 @@ def whatif(w) -> str:
 
 
 def catalog(types) -> str:
-    fields = ("name", "it_kw", "liquid_fraction", "weight_kg", "footprint_m2", "flow_lpm_per_kw",
-              "max_supply_c", "max_inlet_c", "tokens_per_s", "typical_kw", "price_usd",
-              "description", "status", "source")
-    return _dump({"rack_types": [{f: getattr(t, f) for f in fields} for t in types]})
+    """``{"rack_types": [...]}``: every field of each type, ``sources`` citing each one as
+    ``{field: {"tag", "citation"}}`` (the tags and ids of docs/sources.md)."""
+    from twin.layout.model import RACK_TYPE_FIELDS
+
+    out = []
+    for t in types:
+        entry = {"name": t.name, **{f: getattr(t, f) for f in RACK_TYPE_FIELDS},
+                 "description": t.description, "status": t.status, "source": t.source}
+        entry["sources"] = {f: {"tag": tag, "citation": cite} for f, tag, cite in t.sources}
+        out.append(entry)
+    return _dump({"rack_types": out})
 
 
 def catalog_import(racks, notes) -> tuple[str, str]:

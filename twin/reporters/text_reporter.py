@@ -101,8 +101,27 @@ def catalog(types) -> str:
         lines.append(f"{one_line(t.name):<14} {t.it_kw:>7g} {t.liquid_fraction or 0:>7.0%} "
                      f"{t.weight_kg or 0:>10,.0f} {tokens:>10}  {t.status:<9} {t.description}")
     lines.append("")
-    lines += [f"{t.name}: {t.source}" for t in types]
+    lines += [f"{one_line(t.name)}: {one_line(t.source)}" for t in types]
+    lines += _catalog_fields(types)
     return _lines(lines)
+
+
+def _catalog_fields(types) -> list[str]:
+    """Every field of every type with its value, tag and citation (docs/sources.md ids);
+    ``-`` is a field not given (the default or ``it_kw`` applies)."""
+    from twin.layout.model import RACK_TYPE_FIELDS
+
+    lines = []
+    for t in types:
+        lines += ["", f"{one_line(t.name)} fields:"]
+        for f in RACK_TYPE_FIELDS:
+            value = getattr(t, f)
+            shown = ("-" if value is None else f"{value:,.0f}" if value >= 1000
+                     else f"{value:g}")
+            cited = t.source_of(f)
+            why = "no source" if cited is None else f"[{cited[0]}] {cited[1]}"
+            lines.append(f"  {f:<16} {shown:>9}  {one_line(why)}")
+    return lines
 
 
 def catalog_import(racks, notes) -> tuple[str, str]:
