@@ -26,10 +26,10 @@ HALL_GAP_M = 10.0
 #: Rack height (m); layout v1 has no height (42-48U racks are about 2.0-2.3 m).
 RACK_HEIGHT_M = 2.2
 #: Schematic box (width, depth, height in m) of equipment whose size the layout does not
-#: give; CDU footprint from the CoolIT CHx2000 class (750 x 1,200 mm).
+#: give; CDU footprint from the CoolIT CHx2000 class (750 x 1,200 mm, [S25]).
 BOX_M = {"cdu": (0.75, 1.2, 2.2), "crah": (2.0, 0.9, 2.0), "ups": (1.8, 0.9, 2.0)}
 #: Mass (kg) of equipment the layout gives no weight for; SimReady needs a positive mass.
-#: CDU: the Vertiv CoolChip CDU 2300 class, 1,793 kg wet (DOMAIN.md) [V]; CRAH and UPS:
+#: CDU: the Vertiv CoolChip CDU 2300 class, 1,793 kg wet (docs/sources.md [S26]) [V]; CRAH and UPS:
 #: placeholders [U]. Every defaulted attribute is listed in ``twin:defaulted``.
 DEFAULT_MASS_KG = {"cdu": 1793.0, "crah": 1000.0, "ups": 3000.0, "rack": 1000.0}
 #: Electrical defaults for nameplates the layout does not give.

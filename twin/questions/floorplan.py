@@ -8,7 +8,7 @@ left to right, at a pitch of :data:`RACK_WIDTH_M` (0.6 m, a 600 mm rack); a rack
 0.6 m wide and ``footprint_m2 / 0.6`` deep (the default 0.72 m² gives 0.6 × 1.2 m; the
 GB300 NVL72's 0.6408 m² gives 0.6 × 1.068 m). A row is as deep as its deepest rack
 (1.2 m when empty); the hall's rows are stacked top to bottom in the order the hall
-lists them, separated by a :data:`AISLE_M` aisle (1.2 m, DOMAIN 7), with a
+lists them, separated by a :data:`AISLE_M` aisle (1.2 m, docs/sources.md [S39]), with a
 :data:`MARGIN_M` margin all round.
 
 **A rack's N-1 margin** (N-K for ``policy.contingency`` K) is the smallest failover

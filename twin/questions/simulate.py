@@ -49,7 +49,7 @@ from twin.physics.thermal import (  # noqa: F401
 
 #: Ambient without a weather file and without ``site.design_ambient_c``, °C.
 DEFAULT_AMBIENT_C = 25.0
-#: Capital-cost defaults (DOMAIN 8.3 [B]: Cushman & Wakefield 2025 average $11.7M per MW
+#: Capital-cost defaults ([S36] [B]: Cushman & Wakefield 2025 average $11.7M per MW
 #: of critical load; AI-optimised builds run to $20M). Lives are assumptions [U].
 DEFAULT_CAPEX_USD_PER_MW = 11.7e6
 DEFAULT_CAPEX_LIFE_YEARS = 20.0
