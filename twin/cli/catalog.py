@@ -33,7 +33,8 @@ def add_parser(sub) -> None:
                    help="a rack type to build; DEVICE is a model, slug, part number or file "
                    "name (repeatable)")
     i.add_argument("--liquid", action=common.Repeatable, metavar="NAME=FRACTION",
-                   help="liquid_fraction of rack type NAME (NetBox has no field for it)")
+                   help="liquid_fraction of rack type NAME (NetBox has no field for it; "
+                   "repeatable, or comma-separated)")
     i.add_argument("--format", dest="import_format", action=common.Once,
                    choices=sorted(REPORTERS), default=None,
                    help="text (a YAML snippet, the default) or json")
