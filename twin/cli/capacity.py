@@ -19,11 +19,16 @@ def add_parser(sub) -> None:
                        "hall-2 --count 8 --write hall-plus-8.yaml\n",
                        formatter_class=common.RAW)
     k.add_argument("layout", metavar="LAYOUT")
-    k.add_argument("--rack-type", required=True, metavar="T", help="rack type to add")
-    k.add_argument("--hall", action="append", metavar="H", help="only this hall (repeatable)")
-    k.add_argument("--count", type=int, metavar="N", help="do N racks fit? place at most N")
-    k.add_argument("--write", metavar="OUT", help="write the layout with the racks added")
-    k.add_argument("--format", choices=common.formats("capacity"), default="text")
+    k.add_argument("--rack-type", action=common.Once, required=True, metavar="T",
+                   help="rack type to add")
+    k.add_argument("--hall", action=common.Repeatable, metavar="H[,H...]",
+                   help="only these halls (repeatable)")
+    k.add_argument("--count", type=int, action=common.Once, metavar="N",
+                   help="do N racks fit? place at most N")
+    k.add_argument("--write", action=common.Once, metavar="OUT",
+                   help="write the layout with the racks added")
+    k.add_argument("--format", action=common.Once, choices=common.formats("capacity"),
+                   default="text")
     common.limit_args(k)
 
 

@@ -11,7 +11,8 @@ from twin.reporters import REPORTERS
 
 def add_parser(sub) -> None:
     c = sub.add_parser("catalog", help="list the built-in rack types with their sources")
-    c.add_argument("--format", choices=common.formats("catalog"), default="text")
+    c.add_argument("--format", action=common.Once, choices=common.formats("catalog"),
+                   default="text")
     actions = c.add_subparsers(dest="catalog_action", metavar="ACTION",
                                parser_class=common.Parser)
     i = actions.add_parser(
@@ -27,12 +28,15 @@ def add_parser(sub) -> None:
         "r1=a*2,b*1 --liquid r1=0.8 --format json\n",
         formatter_class=common.RAW)
     i.add_argument("files", nargs="+", metavar="FILE", help="NetBox device-type YAML file(s)")
-    i.add_argument("--rack", action="append", required=True, metavar="NAME=DEVICE*COUNT,...",
+    i.add_argument("--rack", action=common.Repeatable, split=False, required=True,
+                   metavar="NAME=DEVICE*COUNT,...",
                    help="a rack type to build; DEVICE is a model, slug, part number or file "
                    "name (repeatable)")
-    i.add_argument("--liquid", action="append", default=[], metavar="NAME=FRACTION",
-                   help="liquid_fraction of rack type NAME (NetBox has no field for it)")
-    i.add_argument("--format", dest="import_format", choices=sorted(REPORTERS), default=None,
+    i.add_argument("--liquid", action=common.Repeatable, metavar="NAME=FRACTION",
+                   help="liquid_fraction of rack type NAME (NetBox has no field for it; "
+                   "repeatable, or comma-separated)")
+    i.add_argument("--format", dest="import_format", action=common.Once,
+                   choices=sorted(REPORTERS), default=None,
                    help="text (a YAML snippet, the default) or json")
 
 
@@ -48,12 +52,23 @@ def run(args) -> int:
 def run_import(args) -> int:
     from twin.layout.netbox_types import build_rack_type, parse_rack_spec, read_device_type
 
+    before = common.Once.given(args, "format")
+    if args.import_format and before and before != args.import_format:
+        raise UsageError(f"--format given twice with different values: {before} and "
+                         f"{args.import_format}; give it once")
     fmt = args.import_format or args.format or "text"  # after `import`, or before it
     reporter = REPORTERS[fmt]
     if not hasattr(reporter, "catalog_import"):
         raise UsageError(f"--format {fmt}: not offered by `twin catalog import` (text, json)")
     specs = [parse_rack_spec(text) for text in args.rack]
-    liquid = {}
+    seen = {}
+    for spec, text in zip(specs, args.rack, strict=True):
+        if spec.name in seen and seen[spec.name][0] != spec:
+            raise UsageError(f"--rack {seen[spec.name][1]!r} and --rack {text!r} build two "
+                             f"different rack types named {spec.name!r}; give it once")
+        seen.setdefault(spec.name, (spec, text))
+    specs = list(dict.fromkeys(specs))  # the same rack given twice is built once
+    liquid, given = {}, {}
     for text in args.liquid:
         name, _, value = text.partition("=")
         try:
@@ -65,7 +80,11 @@ def run_import(args) -> int:
                              "<= 1")
         if name.strip() not in {s.name for s in specs}:
             raise UsageError(f"--liquid {text!r}: {name.strip()!r} is not a --rack name")
+        if liquid.get(name.strip(), fraction) != fraction:
+            raise UsageError(f"--liquid {given[name.strip()]!r} and --liquid {text!r} give "
+                             f"{name.strip()!r} two different fractions; give it once")
         liquid[name.strip()] = fraction
+        given.setdefault(name.strip(), text)
     devices, notes = [], []
     for path in args.files:
         device, more = read_device_type(path)

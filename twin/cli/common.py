@@ -51,6 +51,46 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, line(f"{self.prog}: error: {message}"))
 
 
+class Once(argparse.Action):
+    """A single-valued option. Given twice with the same value it is taken once; given twice
+    with two different values it is a usage error (exit 2) naming the option and both
+    values, where argparse alone would keep the last one without a word."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        first = self.given(namespace, self.dest)
+        if first is not None and first != values:
+            parser.error(f"{'/'.join(self.option_strings)} given twice with different values: "
+                         f"{first} and {values}; give it once")
+        # One attribute per option, not one shared record: a subcommand's parser copies
+        # its attributes over its parent's (``twin catalog --format X import --format Y``).
+        setattr(namespace, f"_given_{self.dest}", values)
+        setattr(namespace, self.dest, values)
+
+    @staticmethod
+    def given(namespace, dest: str):
+        """The value the command line gave the option ``dest``, None when it gave none."""
+        return getattr(namespace, f"_given_{dest}", None)
+
+
+class Repeatable(argparse.Action):
+    """A list-valued option: every repeat adds to the list, in the order given, a value given
+    again is kept once. With ``split`` (the default) each value is also a comma-separated
+    list and empty items are dropped (``--fail a,b --fail c``); without it each value is
+    one item (a folder name or a ``NAME=A,B`` spec may hold a comma). The list starts
+    empty."""
+
+    def __init__(self, option_strings, dest, split: bool = True, **kwargs):
+        kwargs.setdefault("default", [])
+        super().__init__(option_strings, dest, **kwargs)
+        self.split = split
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        items = list(getattr(namespace, self.dest, None) or [])
+        new = ([v.strip() for v in values.split(",") if v.strip()] if self.split
+               else [values])
+        setattr(namespace, self.dest, list(dict.fromkeys(items + new)))
+
+
 def line(text: str) -> str:
     """A message line for stdout or stderr, escaped as every line twin prints."""
     return one_line(text) + "\n"
@@ -62,26 +102,28 @@ def formats(output: str) -> list[str]:
 
 
 def limit_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--max-bytes", type=int, default=MAX_BYTES, metavar="N",
+    p.add_argument("--max-bytes", type=int, action=Once, default=MAX_BYTES, metavar="N",
                    help=f"refuse larger files (default {MAX_BYTES:,})")
-    p.add_argument("--max-nodes", type=int, default=MAX_NODES, metavar="N",
+    p.add_argument("--max-nodes", type=int, action=Once, default=MAX_NODES, metavar="N",
                    help=f"refuse files expanding to more YAML nodes (default {MAX_NODES:,})")
-    p.add_argument("--max-depth", type=int, default=MAX_DEPTH, metavar="N",
+    p.add_argument("--max-depth", type=int, action=Once, default=MAX_DEPTH, metavar="N",
                    help=f"refuse deeper nesting (default {MAX_DEPTH})")
-    p.add_argument("--max-id-length", type=int, default=MAX_ID_LENGTH, metavar="N",
+    p.add_argument("--max-id-length", type=int, action=Once, default=MAX_ID_LENGTH,
+                   metavar="N",
                    help=f"refuse longer component, rack and hall ids (default {MAX_ID_LENGTH})")
-    p.add_argument("--max-racks", type=int, default=MAX_RACKS, metavar="N",
+    p.add_argument("--max-racks", type=int, action=Once, default=MAX_RACKS, metavar="N",
                    help=f"refuse layouts expanding to more racks (default {MAX_RACKS:,})")
-    p.add_argument("--max-components", type=int, default=MAX_COMPONENTS, metavar="N",
+    p.add_argument("--max-components", type=int, action=Once, default=MAX_COMPONENTS,
+                   metavar="N",
                    help="refuse layouts expanding to more power and cooling components and "
                    f"halls (default {MAX_COMPONENTS:,})")
-    p.add_argument("--max-instances", type=int, default=MAX_INSTANCES, metavar="N",
+    p.add_argument("--max-instances", type=int, action=Once, default=MAX_INSTANCES, metavar="N",
                    help="refuse layouts expanding to more block instances "
                    f"(default {MAX_INSTANCES:,})")
-    p.add_argument("--include-root", action="append", default=[], metavar="DIR",
+    p.add_argument("--include-root", action=Repeatable, split=False, metavar="DIR",
                    help="a folder `include:` may also read from, besides the layout's own "
                    "(repeatable; a layout on standard input has none of its own)")
-    p.add_argument("--max-findings", type=int, default=MAX_FINDINGS, metavar="N",
+    p.add_argument("--max-findings", type=int, action=Once, default=MAX_FINDINGS, metavar="N",
                    help=f"list at most N findings per layout, then one that counts the rest "
                    f"(default {MAX_FINDINGS:,})")
 

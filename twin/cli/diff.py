@@ -26,12 +26,12 @@ def add_parser(sub) -> None:
                        epilog=DIFF_EXAMPLES, formatter_class=common.RAW)
     d.add_argument("layouts", nargs="+", metavar="LAYOUT",
                    help="OLD NEW, or one LAYOUT with --rev")
-    d.add_argument("--rev", metavar="REV",
+    d.add_argument("--rev", action=common.Once, metavar="REV",
                    help="compare LAYOUT as committed at git revision REV (old) with the file "
                    "as it is now (new)")
-    d.add_argument("--format", default="text",
+    d.add_argument("--format", action=common.Once, default="text",
                    choices=common.formats("diff"))
-    d.add_argument("--contingency", type=int, choices=(0, 1, 2), default=None,
+    d.add_argument("--contingency", type=int, action=common.Once, choices=(0, 1, 2), default=None,
                    help="override policy.contingency on both sides")
     common.limit_args(d)
 

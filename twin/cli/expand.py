@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
                        epilog="example:\n  twin expand layouts/campus-1gw.yaml -o flat.yaml\n",
                        formatter_class=common.RAW)
     e.add_argument("layout", metavar="LAYOUT")
-    e.add_argument("-o", "--output", metavar="OUT",
+    e.add_argument("-o", "--output", action=common.Once, metavar="OUT",
                    help="write to OUT (atomically: a temporary file, then a rename) "
                    "instead of stdout")
     common.limit_args(e)

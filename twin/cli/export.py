@@ -28,10 +28,12 @@ def add_parser(sub) -> None:
         "--asset_list packages.txt\n",
         formatter_class=common.RAW)
     x.add_argument("layout", metavar="LAYOUT")
-    x.add_argument("--usd", metavar="OUTDIR", help="write SimReady packages and scene.usda "
+    x.add_argument("--usd", action=common.Once, metavar="OUTDIR",
+                   help="write SimReady packages and scene.usda "
                    "(needs usd-core: pip install 'twin[usd]')")
-    x.add_argument("--netbox", metavar="DIR", help="write NetBox bulk-import CSV files")
-    x.add_argument("--dot", metavar="OUT", help="write a Graphviz DOT file")
+    x.add_argument("--netbox", action=common.Once, metavar="DIR",
+                   help="write NetBox bulk-import CSV files")
+    x.add_argument("--dot", action=common.Once, metavar="OUT", help="write a Graphviz DOT file")
     common.limit_args(x)
 
 

@@ -19,8 +19,9 @@ def add_parser(sub) -> None:
                        "  twin report layouts/gb300-hall.yaml --html hall.html\n",
                        formatter_class=common.RAW)
     r.add_argument("layout", metavar="LAYOUT")
-    r.add_argument("--format", choices=common.formats("headroom"), default="text")
-    r.add_argument("--html", metavar="OUT",
+    r.add_argument("--format", action=common.Once, choices=common.formats("headroom"),
+                   default="text")
+    r.add_argument("--html", action=common.Once, metavar="OUT",
                    help="also write a self-contained HTML report (KPIs, floor plans coloured "
                    "by N-1 margin, one-line diagrams, findings, failure sets) to OUT, "
                    "atomically; see docs/report.md")

@@ -16,9 +16,9 @@ def add_parser(sub) -> None:
                        "  # then, first line of a layout:\n"
                        "  # yaml-language-server: $schema=twin-layout.schema.json\n",
                        formatter_class=common.RAW)
-    s.add_argument("-o", "--output", metavar="OUT",
+    s.add_argument("-o", "--output", action=common.Once, metavar="OUT",
                    help="write to OUT (atomically) instead of stdout")
-    s.add_argument("--draft", choices=("2020-12", "7"), default="2020-12",
+    s.add_argument("--draft", action=common.Once, choices=("2020-12", "7"), default="2020-12",
                    help="JSON Schema dialect (default 2020-12; 7 for language servers that "
                    "implement draft-07 only)")
 

@@ -23,16 +23,17 @@ def add_parser(sub) -> None:
                        " --load fractions.csv --format json\n",
                        formatter_class=common.RAW)
     m.add_argument("layout", metavar="LAYOUT")
-    m.add_argument("--weather", metavar="FILE",
+    m.add_argument("--weather", action=common.Once, metavar="FILE",
                    help="EnergyPlus EPW or NREL TMY3 CSV (default: site.design_ambient_c, else "
                    "25 °C, all year)")
-    m.add_argument("--load", default="flat", metavar="PROFILE",
+    m.add_argument("--load", action=common.Once, default="flat", metavar="PROFILE",
                    help="flat (typical power all year, the default), diurnal, or a CSV of "
                    "fractions of design it_kw (24 or 8,760 rows)")
-    m.add_argument("--hours", type=int, default=8760, metavar="N",
+    m.add_argument("--hours", type=int, action=common.Once, default=8760, metavar="N",
                    help="simulate the first N hours (1 to 8,760; default 8,760)")
-    m.add_argument("--format", choices=common.formats("simulation"), default="text")
-    m.add_argument("--plot", metavar="OUT.svg",
+    m.add_argument("--format", action=common.Once, choices=common.formats("simulation"),
+                   default="text")
+    m.add_argument("--plot", action=common.Once, metavar="OUT.svg",
                    help="write an SVG of hourly PUE and facility power (atomically)")
     m.add_argument("--no-progress", action="store_true", help="never show progress")
     common.limit_args(m)

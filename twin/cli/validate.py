@@ -16,12 +16,12 @@ def add_parser(sub) -> None:
                        "(or N-2) included, and print the findings.", epilog=common.EXAMPLES,
                        formatter_class=common.RAW)
     v.add_argument("layouts", nargs="+", metavar="LAYOUT", help="layout YAML file(s)")
-    v.add_argument("--format", choices=sorted(REPORTERS), default="text")
-    v.add_argument("--contingency", type=int, choices=(0, 1, 2), default=None,
+    v.add_argument("--format", action=common.Once, choices=sorted(REPORTERS), default="text")
+    v.add_argument("--contingency", type=int, action=common.Once, choices=(0, 1, 2), default=None,
                    help="override policy.contingency: simultaneous failures to survive")
     common.limit_args(v)
     v.add_argument("--no-progress", action="store_true", help="never show sweep progress")
-    v.add_argument("--sarif-root", metavar="DIR",
+    v.add_argument("--sarif-root", action=common.Once, metavar="DIR",
                    help="with --format sarif: write paths relative to DIR (default: the "
                    "current directory), DIR being the run's %%SRCROOT%%")
 

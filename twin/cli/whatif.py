@@ -16,16 +16,17 @@ def add_parser(sub) -> None:
                        epilog="example:\n  twin whatif layouts/gb300-hall.yaml --fail mv-a\n",
                        formatter_class=common.RAW)
     w.add_argument("layout", metavar="LAYOUT")
-    w.add_argument("--fail", required=True, metavar="ID[,ID...]",
-                   help="component ids to fail, comma-separated")
-    w.add_argument("--format", choices=common.formats("whatif"), default="text")
+    w.add_argument("--fail", action=common.Repeatable, required=True, metavar="ID[,ID...]",
+                   help="component ids to fail together, comma-separated (repeatable: "
+                   "--fail a --fail b fails both)")
+    w.add_argument("--format", action=common.Once, choices=common.formats("whatif"), default="text")
     common.limit_args(w)
 
 
 def run(args) -> int:
     from twin import api
 
-    failed = [f.strip() for f in args.fail.split(",") if f.strip()]
+    failed = args.fail
     if not failed:
         raise UsageError("--fail needs at least one component id")
     loaded = api.load(args.layout, limits=common.limits(args))
