@@ -364,8 +364,6 @@ class _Loader:
                                      body.entries[field], ident)
                 else:
                     links[field] = self.refs(ident, field, nodes, wants)
-        self.check_feed(ident, item, body, kind, values, links, external)
-        self.sink_of[ident] = (item, "to" in external or links.get("to", ()) != ())
         capacity = values.get("capacity_kw")
         if capacity is None and "capacity_kw" not in body.entries:
             if kind != "loop":
@@ -377,6 +375,8 @@ class _Loader:
                 return None
         elif capacity is None:
             return None
+        self.check_feed(ident, item, body, kind, values, links, external)
+        self.sink_of[ident] = (item, "to" in external or links.get("to", ()) != ())
         return CoolingComponent(
             id=ident, kind=kind, capacity_kw=capacity, power_kw=values.get("power_kw"),
             cop=values.get("cop", 6.0 if kind == "chiller" else None),
