@@ -12,6 +12,7 @@ import textwrap
 import pytest
 
 import twin
+from twin.export.dot import dot
 from twin.layout.json_schema import generate
 
 MECH = "power: [mech-a, mech-b]"
@@ -285,3 +286,12 @@ def test_the_json_schema_takes_external_and_refuses_it_as_an_id():
     assert list(validator.iter_errors(mixed))
     named = {"twin": 1, "power": {"external": {"kind": "utility", "capacity_kw": 1}}}
     assert list(validator.iter_errors(named))
+
+
+def test_the_dot_export_labels_what_is_outside_the_layout():
+    text = hall(crah_to=", to: external", dry_power=", power: external")
+    out = dot(twin.load_bytes(text, "hall.yaml").layout)
+    assert '"crah-1" [shape=ellipse, label="crah-1\\ncrah, 400 kW\\nto: external"];' in out
+    assert '"dry-1" [shape=ellipse, label="dry-1\\ndry-cooler, 2,400 kW\\npower: external"];' \
+        in out
+    assert '"cdu-1" [shape=ellipse, label="cdu-1\\ncdu, 2,000 kW"];' in out
