@@ -835,7 +835,7 @@ blocks:
     power:
       ups: {kind: ups, capacity_kw: 500, from: grid}
     cooling:
-      crah: {kind: crah, capacity_kw: 200}
+      crah: {kind: crac, capacity_kw: 200}
     racks:
       r1: {it_kw: 100, power: [ups], cooling: [crah]}
 power:
@@ -1001,7 +1001,7 @@ def _include_case(family: str, rng: random.Random, item: str, *, label: str,
                   refused: bool = True, canary: str | None = None) -> Case:
     main = _INCLUDE_MAIN.replace("ITEM", yaml_quoted(item))
     all_files = {LAYOUT: main.encode(), "layout/sub/part.yaml": _PART,
-                 "layout/inside.yaml": b"cooling:\n  inside-crah: {kind: crah, capacity_kw: 50}\n",
+                 "layout/inside.yaml": b"cooling:\n  inside-crah: {kind: crac, capacity_kw: 50}\n",
                  **(files or {})}
     if canary:
         all_files["outside/secret.yaml"] = _secret(canary)
@@ -1074,7 +1074,7 @@ def shape_include_inside(rng: random.Random) -> Case:
         links["layout/alias.yaml"] = "inside.yaml"
     elif kind == "symlink-folder":
         links["layout/sublink"] = "sub"
-        files["layout/sub/part3.yaml"] = b"cooling:\n  part3-crah: {kind: crah, capacity_kw: 5}\n"
+        files["layout/sub/part3.yaml"] = b"cooling:\n  part3-crah: {kind: crac, capacity_kw: 5}\n"
     elif kind == "from-included-up":  # inside the layout's folder, above the including file
         files["layout/sub/part2.yaml"] = b"include: ../inside.yaml\n"
     return _include_case("include-inside", rng, item, label=f"include {kind}: {item}",
@@ -1090,7 +1090,7 @@ def shape_write_targets(rng: random.Random) -> Case:
     layout = f"{_ROOT}/{LAYOUT}"
     files = {LAYOUT: _INCLUDE_MAIN.replace("ITEM", "inside.yaml").encode(),
              "layout/sub/part.yaml": _PART,
-             "layout/inside.yaml": b"cooling:\n  inside-crah: {kind: crah, capacity_kw: 50}\n"}
+             "layout/inside.yaml": b"cooling:\n  inside-crah: {kind: crac, capacity_kw: 50}\n"}
     links, keep, writable, exits = {}, (), (), (2,)
     spellings = [layout, f"{_ROOT}/layout/./main.yaml", f"{_ROOT}/layout/../layout/main.yaml",
                  f"{_ROOT}/layout/same.yaml"]
@@ -1154,7 +1154,7 @@ def shape_new_flags(rng: random.Random) -> Case:
                     need=(("L", LAYOUT, None),), exits=(1,))
     case = _include_case("new-flags", rng, "../outside/secret.yaml", refused=False,
                          label="--include-root above the layout's folder")
-    case.files["outside/secret.yaml"] = b"cooling:\n  outside-crah: {kind: crah, capacity_kw: 5}\n"
+    case.files["outside/secret.yaml"] = b"cooling:\n  outside-crah: {kind: crac, capacity_kw: 5}\n"
     case.argv = [a for a in case.argv if a != "-"]
     if case.argv[1] != layout:
         case.argv[1] = layout

@@ -2,7 +2,7 @@
 
 Power is a random DAG (transfer and share, efficiencies, several sources), cooling a
 random heat DAG (rack-facing units, loops without capacity, chillers, dry coolers and
-towers, with and without power feeds), racks with 1-3 feeds, ``min_feeds``, liquid and
+towers, with power feeds or ``power: external``; CRACs and ``to: external``), racks with 1-3 feeds, ``min_feeds``, liquid and
 air heat, some with a per-rack contingency; some components are not failable.
 """
 from __future__ import annotations
@@ -48,6 +48,8 @@ def random_layout(seed: int, *, contingency: int | None = None) -> str:
             entry["power_kw"] = rng.choice([5, 10, 30])
         if rng.random() < 0.7:
             entry["power"] = rng.sample(dist, k=min(len(dist), rng.choice([1, 2])))
+        elif entry.get("power_kw") or kind == "chiller" and "power_kw" not in entry:
+            entry["power"] = "external"  # it draws: fed from outside the chain
         cooling[ident] = entry
         sinks.append(ident)
     loops = []
@@ -69,9 +71,15 @@ def random_layout(seed: int, *, contingency: int | None = None) -> str:
             entry["power_kw"] = rng.choice([1, 2, 5])
         if rng.random() < 0.7:
             entry["power"] = rng.sample(dist, k=min(len(dist), rng.choice([1, 2])))
+        elif "power_kw" in entry:
+            entry["power"] = "external"
         targets = loops + sinks
         if rng.random() < 0.8:
             entry["to"] = rng.sample(targets, k=min(len(targets), rng.choice([1, 2])))
+        elif kind == "cdu":
+            entry["to"] = "external"  # heat leaves through plant outside the layout
+        else:
+            entry["kind"] = "crac"  # an air unit with its own condenser
         if kind == "cdu" and rng.random() < 0.5:
             entry["flow_lpm"] = rng.choice([50, 150, 400])
         cooling[ident] = entry

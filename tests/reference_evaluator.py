@@ -98,7 +98,9 @@ SOURCES = ("utility", "generator")
 EFFICIENCY = {"transformer": 0.985, "ups": 0.96}
 NORMAL_LIMIT = {"switchgear": 0.8, "pdu": 0.8, "rpp": 0.8, "busway": 0.8, "panel": 0.8}
 LIQUID = ("cdu",)
-AIR = ("crah", "fan-wall", "in-row", "rdhx")
+AIR = ("crah", "fan-wall", "in-row", "rdhx", "crac")
+#: `power: external` and `to: external`: outside the layout (no feed, no target).
+EXTERNAL = "external"
 
 
 def over(value, limit):
@@ -141,8 +143,9 @@ class Layout:
         self.cooling = {}
         for ident, u in (doc.get("cooling") or {}).items():
             u = dict(u)
-            u["power"] = as_list(u.get("power"))
-            u["to"] = as_list(u.get("to"))
+            u["external"] = u.get("power") == EXTERNAL
+            u["power"] = [] if u["external"] else as_list(u.get("power"))
+            u["to"] = [] if u.get("to") == EXTERNAL else as_list(u.get("to"))
             if u["kind"] == "chiller":
                 u.setdefault("cop", 6.0)
             self.cooling[ident] = u
@@ -336,9 +339,10 @@ def kpis(text: str) -> dict:
     usd = None
     if tokens and lay.price is not None:
         usd = (facility / 1000 * lay.price / 3600) / (tokens / 1e6)
+    external = sum(s.draw(u) for u, unit in lay.cooling.items() if unit["external"])
     return {"it_kw": it, "facility_kw": facility, "pue": facility / it if it > 0 else None,
             "cooling_kw": cooling, "losses_kw": losses, "tokens_per_s": tokens,
-            "tokens_per_s_per_mw": per_mw, "energy_usd_per_mtok": usd}
+            "tokens_per_s_per_mw": per_mw, "energy_usd_per_mtok": usd, "external_kw": external}
 
 
 def findings(text: str, contingency=None) -> list[tuple]:

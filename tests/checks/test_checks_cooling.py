@@ -7,14 +7,14 @@ import pytest
 
 
 def air(it_kw: float, policy: str = "{contingency: 0}") -> str:
-    """An all-air rack r1 on a 100 kW crah (line 6)."""
+    """An all-air rack r1 on a 100 kW crah (line 6) that sends its heat outside the layout."""
     return f"""\
         twin: 1
         policy: {policy}
         power:
           grid: {{kind: utility, capacity_kw: 1000}}
         cooling:
-          crah: {{kind: crah, capacity_kw: 100}}
+          crah: {{kind: crah, capacity_kw: 100, to: external}}
         racks:
           r1: {{it_kw: {it_kw}, power: grid, cooling: crah}}
     """
@@ -88,8 +88,8 @@ def test_c001_units_of_one_medium_share_by_capacity(lint):
         power:
           grid: {{kind: utility, capacity_kw: 1000}}
         cooling:
-          cdu-1: {{kind: cdu, capacity_kw: 300}}
-          cdu-2: {{kind: cdu, capacity_kw: 100}}
+          cdu-1: {{kind: cdu, capacity_kw: 300, to: external}}
+          cdu-2: {{kind: cdu, capacity_kw: 100, to: external}}
         racks:
           r1: {{it_kw: {it_kw}, liquid_fraction: 1, power: grid, cooling: [cdu-1, cdu-2]}}
     """
@@ -113,7 +113,7 @@ def liquid(it_kw: float, flow_lpm: float = 150, extra: str = "") -> str:
         power:
           grid: {{kind: utility, capacity_kw: 1000}}
         cooling:
-          cdu: {{kind: cdu, capacity_kw: 200, flow_lpm: {flow_lpm}}}
+          cdu: {{kind: cdu, capacity_kw: 200, flow_lpm: {flow_lpm}, to: external}}
         racks:
           r1: {{it_kw: {it_kw}, liquid_fraction: 1, power: grid, cooling: cdu{extra}}}
     """
@@ -159,7 +159,7 @@ def cdu_supply(supply_c: float, max_supply_c: str = ", max_supply_c: 45") -> str
         power:
           grid: {{kind: utility, capacity_kw: 1000}}
         cooling:
-          cdu: {{kind: cdu, capacity_kw: 200, supply_c: {supply_c}}}
+          cdu: {{kind: cdu, capacity_kw: 200, supply_c: {supply_c}, to: external}}
         racks:
           r1: {{it_kw: 100, liquid_fraction: 1{max_supply_c}, power: grid, cooling: cdu}}
     """
@@ -188,8 +188,8 @@ def test_c003_liquid_limit_from_the_rack_type(lint):
         power:
           grid: {{kind: utility, capacity_kw: 1000}}
         cooling:
-          cdu: {{kind: cdu, capacity_kw: 200, supply_c: {supply_c}}}
-          crah: {{kind: crah, capacity_kw: 100}}
+          cdu: {{kind: cdu, capacity_kw: 200, supply_c: {supply_c}, to: external}}
+          crah: {{kind: crah, capacity_kw: 100, to: external}}
         racks:
           r1: {{type: gb300-nvl72, power: grid, cooling: [cdu, crah]}}
     """
@@ -205,7 +205,7 @@ def crah_supply(supply_c: float, rack: str = "", policy: str = "{contingency: 0}
         power:
           grid: {{kind: utility, capacity_kw: 1000}}
         cooling:
-          crah: {{kind: crah, capacity_kw: 100, supply_c: {supply_c}}}
+          crah: {{kind: crah, capacity_kw: 100, supply_c: {supply_c}, to: external}}
         racks:
           r1: {{it_kw: 50, power: grid, cooling: crah{rack}}}
     """
@@ -250,7 +250,7 @@ def test_c003_one_finding_per_unit_lists_every_rack(report):
         power:
           grid: {kind: utility, capacity_kw: 1000}
         cooling:
-          crah: {kind: crah, capacity_kw: 100, supply_c: 26}
+          crah: {kind: crah, capacity_kw: 100, supply_c: 26, to: external}
         racks:
           r1: {it_kw: 10, power: grid, cooling: crah, max_inlet_c: 25}
           r2: {it_kw: 10, power: grid, cooling: crah}
@@ -270,7 +270,7 @@ def test_c004_liquid_heat_but_no_cdu(report):
         power:
           grid: {kind: utility, capacity_kw: 1000}
         cooling:
-          crah: {kind: crah, capacity_kw: 100}
+          crah: {kind: crah, capacity_kw: 100, to: external}
         racks:
           r1: {it_kw: 10, liquid_fraction: 0.5, power: grid, cooling: crah}
     """)
@@ -286,7 +286,7 @@ def test_c004_air_heat_but_no_air_unit(report):
         power:
           grid: {kind: utility, capacity_kw: 1000}
         cooling:
-          cdu: {kind: cdu, capacity_kw: 100}
+          cdu: {kind: cdu, capacity_kw: 100, to: external}
         racks:
           r1: {it_kw: 10, liquid_fraction: 0.9, power: grid, cooling: cdu}
     """)
@@ -300,7 +300,7 @@ def test_c004_no_power_feed(report):
         twin: 1
         policy: {contingency: 0}
         cooling:
-          crah: {kind: crah, capacity_kw: 100}
+          crah: {kind: crah, capacity_kw: 100, to: external}
         racks:
           r1: {it_kw: 10, cooling: crah}
     """)
@@ -316,13 +316,13 @@ def test_c004_all_liquid_rack_needs_no_air_unit(lint):
         power:
           grid: {kind: utility, capacity_kw: 1000}
         cooling:
-          cdu: {kind: cdu, capacity_kw: 100}
+          cdu: {kind: cdu, capacity_kw: 100, to: external}
         racks:
           r1: {it_kw: 10, liquid_fraction: 1, power: grid, cooling: cdu}
     """) == []
 
 
-@pytest.mark.parametrize("unit", ["crah", "fan-wall", "in-row", "rdhx"])
+@pytest.mark.parametrize("unit", ["crah", "fan-wall", "in-row", "rdhx", "crac"])
 def test_c004_every_air_kind_serves_air_heat(lint, unit):
     assert lint(f"""\
         twin: 1
@@ -330,7 +330,7 @@ def test_c004_every_air_kind_serves_air_heat(lint, unit):
         power:
           grid: {{kind: utility, capacity_kw: 1000}}
         cooling:
-          u: {{kind: {unit}, capacity_kw: 100}}
+          u: {{kind: {unit}, capacity_kw: 100, to: external}}
         racks:
           r1: {{it_kw: 10, power: grid, cooling: u}}
     """) == []

@@ -189,7 +189,8 @@ def test_l003_loop_needs_no_capacity(lint):
     assert lint("""\
         twin: 1
         cooling:
-          fw: {kind: loop}
+          fw: {kind: loop, to: dry}
+          dry: {kind: dry-cooler, capacity_kw: 100}
     """) == [("T002", 3, 3, "fw")]
 
 
@@ -387,7 +388,7 @@ def test_l005_cooling_id_reused_as_hall_id(lint):
     assert lint("""\
         twin: 1
         cooling:
-          h1: {kind: loop}
+          h1: {kind: dry-cooler, capacity_kw: 100}
         space:
           h1: {rows: {a: 1}}
     """) == [("L005", 5, 3, "h1")]
@@ -536,7 +537,8 @@ def test_l008_unit_power_naming_a_cooling_unit(lint):
         twin: 1
         cooling:
           crah: {kind: crah, capacity_kw: 100, to: fw}
-          fw: {kind: loop, power: crah}
+          fw: {kind: loop, power: crah, to: dry}
+          dry: {kind: dry-cooler, capacity_kw: 100}
     """) == [("L008", 4, 27, "fw")]
 
 

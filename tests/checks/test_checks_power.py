@@ -8,7 +8,7 @@ def chain(kind: str, it_kw: float, policy: str = "{contingency: 0}",
           capacity: str = "capacity_kw: 100") -> str:
     """grid (1000 kW) -> x (KIND, 100 kW, efficiency 1) -> rack r1 (IT_KW). x is on line 5.
 
-    contingency 0 keeps the R checks out; crah takes all the heat with room to spare.
+    contingency 0 keeps the R checks out; crac (a DX unit) takes all the heat with room to spare.
     """
     return f"""\
         twin: 1
@@ -17,9 +17,9 @@ def chain(kind: str, it_kw: float, policy: str = "{contingency: 0}",
           grid: {{kind: utility, capacity_kw: 1000}}
           x: {{kind: {kind}, {capacity}, efficiency: 1, from: grid}}
         cooling:
-          crah: {{kind: crah, capacity_kw: 1000}}
+          crac: {{kind: crac, capacity_kw: 1000}}
         racks:
-          r1: {{it_kw: {it_kw}, power: x, cooling: crah}}
+          r1: {{it_kw: {it_kw}, power: x, cooling: crac}}
     """
 
 
@@ -46,9 +46,9 @@ def test_p001_source_limit_is_100_percent(lint, kind):
         power:
           src: {{kind: {kind}, capacity_kw: 100}}
         cooling:
-          crah: {{kind: crah, capacity_kw: 1000}}
+          crac: {{kind: crac, capacity_kw: 1000}}
         racks:
-          r1: {{it_kw: {it_kw}, power: src, cooling: crah}}
+          r1: {{it_kw: {it_kw}, power: src, cooling: crac}}
     """
     assert lint(layout.format(kind=kind, it_kw=100)) == []
     assert lint(layout.format(kind=kind, it_kw=101)) == [("P001", 4, 3, "src")]
@@ -84,16 +84,16 @@ def test_p001_counts_losses_upstream(lint):
           sw: {{kind: switchgear, capacity_kw: 125, from: grid}}
           ups: {{kind: ups, capacity_kw: 100, efficiency: 0.95, from: sw}}
         cooling:
-          crah: {{kind: crah, capacity_kw: 1000}}
+          crac: {{kind: crac, capacity_kw: 1000}}
         racks:
-          r1: {{it_kw: {it_kw}, power: ups, cooling: crah}}
+          r1: {{it_kw: {it_kw}, power: ups, cooling: crac}}
     """
     assert lint(layout.format(it_kw=95)) == []
     assert lint(layout.format(it_kw=96)) == [("P001", 5, 3, "sw")]
 
 
 def test_p001_cooling_draw_loads_the_power_chain(lint):
-    # The crah draws power_kw x Q / capacity = 10 x 100 / 100 = 10 kW from mech:
+    # The crac draws power_kw x Q / capacity = 10 x 100 / 100 = 10 kW from mech:
     # 10 kW of a 12.5 kW panel is exactly 80 %.
     layout = """\
         twin: 1
@@ -102,9 +102,9 @@ def test_p001_cooling_draw_loads_the_power_chain(lint):
           grid: {{kind: utility, capacity_kw: 1000}}
           mech: {{kind: panel, capacity_kw: {cap}, from: grid}}
         cooling:
-          crah: {{kind: crah, capacity_kw: 100, power_kw: 10, power: mech}}
+          crac: {{kind: crac, capacity_kw: 100, power_kw: 10, power: mech}}
         racks:
-          r1: {{it_kw: 100, power: grid, cooling: crah}}
+          r1: {{it_kw: 100, power: grid, cooling: crac}}
     """
     assert lint(layout.format(cap=12.5)) == []
     # 10 kW of 12.4 kW = 80.6 %.
@@ -149,9 +149,9 @@ def test_p001_transfer_loads_only_the_first_live_source(lint):
           gen: {kind: generator, capacity_kw: 50}
           ats: {kind: switchgear, capacity_kw: 200, from: [util, gen]}
         cooling:
-          crah: {kind: crah, capacity_kw: 1000}
+          crac: {kind: crac, capacity_kw: 1000}
         racks:
-          r1: {it_kw: 100, power: ats, cooling: crah}
+          r1: {it_kw: 100, power: ats, cooling: crac}
     """) == []
 
 
@@ -166,9 +166,9 @@ def test_p001_share_splits_by_capacity(lint):
           g2: {{kind: generator, capacity_kw: 50}}
           bus: {{kind: switchgear, capacity_kw: 1000, mode: share, from: [g1, g2]}}
         cooling:
-          crah: {{kind: crah, capacity_kw: 1000}}
+          crac: {{kind: crac, capacity_kw: 1000}}
         racks:
-          r1: {{it_kw: {it_kw}, power: bus, cooling: crah}}
+          r1: {{it_kw: {it_kw}, power: bus, cooling: crac}}
     """
     assert lint(layout.format(it_kw=150)) == []
     assert lint(layout.format(it_kw=151)) == [("P001", 4, 3, "g1"), ("P001", 5, 3, "g2")]
@@ -184,9 +184,9 @@ def test_p001_rack_load_splits_equally_over_feeds(lint):
           pdu-a: {{kind: pdu, capacity_kw: 100, from: grid}}
           pdu-b: {{kind: pdu, capacity_kw: 200, from: grid}}
         cooling:
-          crah: {{kind: crah, capacity_kw: 1000}}
+          crac: {{kind: crac, capacity_kw: 1000}}
         racks:
-          r1: {{it_kw: {it_kw}, power: [pdu-a, pdu-b], cooling: crah}}
+          r1: {{it_kw: {it_kw}, power: [pdu-a, pdu-b], cooling: crac}}
     """
     assert lint(layout.format(it_kw=160)) == []
     assert lint(layout.format(it_kw=162)) == [("P001", 5, 3, "pdu-a")]
@@ -203,9 +203,9 @@ def ups(it_kw: float, battery_min: float = 2.5, policy: str = "{contingency: 0}"
           grid: {{kind: utility, capacity_kw: 1000}}
           ups: {{kind: ups, capacity_kw: 200, battery_min: {battery_min}, from: grid}}
         cooling:
-          crah: {{kind: crah, capacity_kw: 1000}}
+          crac: {{kind: crac, capacity_kw: 1000}}
         racks:
-          r1: {{it_kw: {it_kw}, power: ups, cooling: crah}}
+          r1: {{it_kw: {it_kw}, power: ups, cooling: crac}}
     """
 
 
@@ -244,9 +244,9 @@ def generator(fuel_h, policy: str = "{contingency: 0}") -> str:
         power:
           gen: {{kind: generator, capacity_kw: 100, fuel_h: {fuel_h}}}
         cooling:
-          crah: {{kind: crah, capacity_kw: 1000}}
+          crac: {{kind: crac, capacity_kw: 1000}}
         racks:
-          r1: {{it_kw: 10, power: gen, cooling: crah}}
+          r1: {{it_kw: 10, power: gen, cooling: crac}}
     """
 
 

@@ -40,7 +40,7 @@ SINGLE_PATH = """\
       grid: {kind: utility, capacity_kw: 1000}
       pdu: {kind: pdu, capacity_kw: 100, from: grid}
     cooling:
-      crah: {kind: crah, capacity_kw: 100, failable: false}
+      crah: {kind: crah, capacity_kw: 100, failable: false, to: external}
     racks:
       r1: {it_kw: 10, power: pdu, cooling: crah}
       r2: {it_kw: 10, power: pdu, cooling: crah}
@@ -86,7 +86,7 @@ def dual(min_feeds: int = 1) -> str:
           pdu-a: {{kind: pdu, capacity_kw: 100, from: grid}}
           pdu-b: {{kind: pdu, capacity_kw: 100, from: grid}}
         cooling:
-          crah: {{kind: crah, capacity_kw: 100, failable: false}}
+          crah: {{kind: crah, capacity_kw: 100, failable: false, to: external}}
         racks:
           r1: {{it_kw: 10, power: [pdu-a, pdu-b], min_feeds: {min_feeds}, cooling: crah}}
     """
@@ -109,7 +109,7 @@ def test_r001_transfer_to_a_live_source_keeps_racks_up(lint):
           gen: {kind: generator, capacity_kw: 50}
           ats: {kind: switchgear, capacity_kw: 100, from: [util, gen], failable: false}
         cooling:
-          crah: {kind: crah, capacity_kw: 100, failable: false}
+          crah: {kind: crah, capacity_kw: 100, failable: false, to: external}
         racks:
           r1: {it_kw: 50, power: ats, cooling: crah}
     """) == []
@@ -127,7 +127,7 @@ def pair(it_kw: float, policy: str = "{}") -> str:
           pdu-a: {{kind: pdu, capacity_kw: 100, from: grid}}
           pdu-b: {{kind: pdu, capacity_kw: 100, from: grid}}
         cooling:
-          crah: {{kind: crah, capacity_kw: 1000, failable: false}}
+          crah: {{kind: crah, capacity_kw: 1000, failable: false, to: external}}
         racks:
           r1: {{it_kw: {it_kw}, power: [pdu-a, pdu-b], cooling: crah}}
     """
@@ -173,7 +173,7 @@ def test_r002_reports_the_worst_scenario(report):
           pdu-b: {kind: pdu, capacity_kw: 100, from: grid}
           pdu-c: {kind: pdu, capacity_kw: 50, from: grid}
         cooling:
-          crah: {kind: crah, capacity_kw: 1000, failable: false}
+          crah: {kind: crah, capacity_kw: 1000, failable: false, to: external}
         racks:
           r1: {it_kw: 40, power: [pdu-a, pdu-c], cooling: crah}
           r2: {it_kw: 60, power: [pdu-b, pdu-c], cooling: crah}
@@ -207,7 +207,7 @@ def test_r002_normal_load_over_the_failover_limit_counts_under_a_set_that_leaves
         racks:
           r: {it_kw: 95, power: [a, b], cooling: crah}
         cooling:
-          crah: {kind: crah, capacity_kw: 100, failable: false}
+          crah: {kind: crah, capacity_kw: 100, failable: false, to: external}
     """)
     assert rows(r) == [("R002", 4, 3, "grid", ("a",), ()), ("R002", 5, 3, "ups", ("a",), ()),
                        ("R004", 11, 3, "crah", ("a",), ())]
@@ -263,9 +263,9 @@ def test_r003_only_air_unit_fails(report):
         power:
           grid: {kind: utility, capacity_kw: 1000, failable: false}
         cooling:
-          cdu-1: {kind: cdu, capacity_kw: 100}
-          cdu-2: {kind: cdu, capacity_kw: 100}
-          crah: {kind: crah, capacity_kw: 100}
+          cdu-1: {kind: cdu, capacity_kw: 100, to: external}
+          cdu-2: {kind: cdu, capacity_kw: 100, to: external}
+          crah: {kind: crah, capacity_kw: 100, to: external}
         racks:
           r1: {it_kw: 50, liquid_fraction: 0.8, power: grid, cooling: [cdu-1, cdu-2, crah]}
     """)
@@ -281,8 +281,8 @@ def test_r003_minimality_is_per_rack_a_rack_without_air_in_normal_operation(repo
         power:
           grid: {kind: utility, capacity_kw: 1000, failable: false}
         cooling:
-          cdu: {kind: cdu, capacity_kw: 100}
-          crah: {kind: crah, capacity_kw: 100, failable: false}
+          cdu: {kind: cdu, capacity_kw: 100, to: external}
+          crah: {kind: crah, capacity_kw: 100, failable: false, to: external}
         racks:
           r1: {it_kw: 50, liquid_fraction: 0.8, power: grid, cooling: cdu}
           r2: {it_kw: 50, liquid_fraction: 0.8, power: grid, cooling: [cdu, crah]}
@@ -305,8 +305,8 @@ def two_crahs(crah_2_kw: float, policy: str = "{}") -> str:
         power:
           grid: {{kind: utility, capacity_kw: 1000, failable: false}}
         cooling:
-          crah-1: {{kind: crah, capacity_kw: 100}}
-          crah-2: {{kind: crah, capacity_kw: {crah_2_kw}}}
+          crah-1: {{kind: crah, capacity_kw: 100, to: external}}
+          crah-2: {{kind: crah, capacity_kw: {crah_2_kw}, to: external}}
         racks:
           r1: {{it_kw: 100, power: grid, cooling: [crah-1, crah-2]}}
     """
@@ -358,7 +358,7 @@ N2 = """\
       pdu-b: {kind: pdu, capacity_kw: 100, from: grid}
       pdu-c: {kind: pdu, capacity_kw: 100, from: grid}
     cooling:
-      crah: {kind: crah, capacity_kw: 1000, failable: false}
+      crah: {kind: crah, capacity_kw: 1000, failable: false, to: external}
     racks:
       r1: {it_kw: 10, power: pdu-c, cooling: crah}
       r2: {it_kw: 10, power: [pdu-a, pdu-b], cooling: crah}
@@ -397,8 +397,8 @@ def test_n2_scenario_is_in_file_order_across_sections(report):
         twin: 1
         policy: {contingency: 2}
         cooling:
-          crah-1: {kind: crah, capacity_kw: 1000, power: pdu-a}
-          crah-2: {kind: crah, capacity_kw: 1000, power: pdu-b}
+          crah-1: {kind: crah, capacity_kw: 1000, power: pdu-a, to: external}
+          crah-2: {kind: crah, capacity_kw: 1000, power: pdu-b, to: external}
         power:
           grid: {kind: utility, capacity_kw: 1000, failable: false}
           pdu-a: {kind: pdu, capacity_kw: 100, from: grid}
@@ -423,7 +423,7 @@ THREE_FEEDS = """\
       pdu-b: {{kind: pdu, capacity_kw: 100, from: grid}}
       pdu-c: {{kind: pdu, capacity_kw: 100, from: grid}}
     cooling:
-      crah: {{kind: crah, capacity_kw: 1000, failable: false}}
+      crah: {{kind: crah, capacity_kw: 1000, failable: false, to: external}}
     racks:
       r1: {{it_kw: 150, power: [pdu-a, pdu-b, pdu-c], cooling: crah, contingency: 2}}
 """
@@ -450,9 +450,9 @@ THREE_CRAHS = """\
     power:
       grid: {{kind: utility, capacity_kw: 1000, failable: false}}
     cooling:
-      crah-1: {{kind: crah, capacity_kw: 50}}
-      crah-2: {{kind: crah, capacity_kw: 50}}
-      crah-3: {{kind: crah, capacity_kw: 50}}
+      crah-1: {{kind: crah, capacity_kw: 50, to: external}}
+      crah-2: {{kind: crah, capacity_kw: 50, to: external}}
+      crah-3: {{kind: crah, capacity_kw: 50, to: external}}
     racks:
       r1: {{it_kw: 100, power: grid, cooling: [crah-1, crah-2, crah-3], contingency: 2}}
 """

@@ -13,7 +13,7 @@ def hall(*racks: str, floor: str = "floor_kg_m2: 1000") -> str:
         power:
           grid: {{kind: utility, capacity_kw: 1000}}
         cooling:
-          crah: {{kind: crah, capacity_kw: 1000}}
+          crah: {{kind: crac, capacity_kw: 1000}}
         space:
           h1: {{area_m2: 100, {floor}, rows: {{a: 4, b: 2}}}}
         racks:

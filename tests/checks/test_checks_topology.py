@@ -84,15 +84,16 @@ UNUSED = """\
       spare: {kind: generator, capacity_kw: 100}
     cooling:
       crah: {kind: crah, capacity_kw: 100, to: fw}
-      fw: {kind: loop}
-      ch: {kind: chiller, capacity_kw: 100}
+      fw: {kind: loop, to: dry}
+      ch: {kind: chiller, capacity_kw: 100, power: grid}
+      dry: {kind: dry-cooler, capacity_kw: 200}
     racks:
       r1: {it_kw: 10, power: grid, cooling: crah}
 """
 
 
 def test_t002_unused_power_and_cooling_components(lint):
-    # spare feeds nothing; ch takes no heat. fw takes crah's heat, so it is used.
+    # spare feeds nothing; ch takes no heat. fw takes crah's heat and dry fw's: used.
     assert lint(UNUSED) == [("T002", 5, 3, "spare"), ("T002", 9, 3, "ch")]
 
 
@@ -110,7 +111,8 @@ def test_t002_power_feed_of_a_cooling_unit_counts_as_use(lint):
           grid: {kind: utility, capacity_kw: 100}
           mech: {kind: panel, capacity_kw: 100, from: grid}
         cooling:
-          crah: {kind: crah, capacity_kw: 100, power: mech}
+          crah: {kind: crah, capacity_kw: 100, power: mech, to: dry}
+          dry: {kind: dry-cooler, capacity_kw: 100}
         racks:
           r1: {it_kw: 10, power: grid, cooling: crah}
     """) == []
@@ -124,7 +126,7 @@ def test_t002_unused_distribution_component(lint):
           grid: {kind: utility, capacity_kw: 100}
           pdu-x: {kind: pdu, capacity_kw: 100, from: grid}
         cooling:
-          crah: {kind: crah, capacity_kw: 100}
+          crah: {kind: crac, capacity_kw: 100}
         racks:
           r1: {it_kw: 10, power: grid, cooling: crah}
     """) == [("T002", 5, 3, "pdu-x")]

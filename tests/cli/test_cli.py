@@ -88,7 +88,9 @@ def test_json_has_the_spec_shape():
     assert worked["kpis"]["pue"] == pytest.approx(1.1216, abs=1e-4)
     assert set(worked["kpis"]) == {"it_kw", "facility_kw", "pue", "cooling_kw", "losses_kw",
                                    "tokens_per_s", "tokens_per_s_per_mw", "energy_usd_per_mtok",
-                                   "typical_it_kw", "typical_facility_kw", "typical_pue"}
+                                   "external_kw", "typical_it_kw", "typical_facility_kw",
+                                   "typical_pue"}
+    assert worked["kpis"]["external_kw"] == 0  # every unit of the worked example is fed
 
 
 def test_contingency_flag_overrides_the_policy():
@@ -202,7 +204,7 @@ def test_a_row_name_with_a_line_break_stays_on_one_finding_line(tmp_path):
 NOT_FAILABLE = """\
 twin: 1
 cooling:
-  crah: {kind: crah, capacity_kw: 100, power: c, failable: false}
+  crah: {kind: crac, capacity_kw: 100, power: c, failable: false}
 power:
   grid: {kind: utility, capacity_kw: 100, failable: false}
   a: {kind: pdu, capacity_kw: 100, from: grid, failable: false}

@@ -644,7 +644,8 @@ power:
   "../../etc/passwd": {kind: utility, capacity_kw: 1000}
   "/abs\"q\nline\\": {kind: ups, capacity_kw: 500, from: "../../etc/passwd"}
 cooling:
-  "c\U0001F600": {kind: crah, capacity_kw: 300, supply_c: 22, power: ["/abs\"q\nline\\"]}
+  "c\U0001F600": {kind: crah, capacity_kw: 300, supply_c: 22, power: ["/abs\"q\nline\\"],
+                  to: external}
 space:
   "h/..": {rows: {"r\t1": 3}}
 racks:

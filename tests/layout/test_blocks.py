@@ -123,8 +123,8 @@ def test_dollar_name_takes_any_value_and_lists_splice_into_reference_lists():
         power:
           grid: {kind: utility, capacity_kw: 1000}
         cooling:
-          u-1: {kind: crah, capacity_kw: 100}
-          u-2: {kind: crah, capacity_kw: 100}
+          u-1: {kind: crac, capacity_kw: 100}
+          u-2: {kind: crac, capacity_kw: 100}
         blocks:
           one:
             params: [cap, units]
@@ -232,7 +232,7 @@ def test_a_finding_inside_an_instance_points_at_the_block_and_names_the_chain(tm
         power:
           grid: {kind: utility, capacity_kw: 1000}
         cooling:
-          crah: {kind: crah, capacity_kw: 100}
+          crah: {kind: crac, capacity_kw: 100}
         instances:
           p7: {block: pod}
     """)
@@ -293,7 +293,7 @@ def test_includes_nest_with_paths_relative_to_the_including_file(tmp_path):
         power:
           grid: {kind: utility, capacity_kw: 100}
         cooling:
-          crah: {kind: crah, capacity_kw: 100}
+          crah: {kind: crac, capacity_kw: 100}
     """)
     write(tmp_path, "lib/two.yaml", """\
         twin: 1

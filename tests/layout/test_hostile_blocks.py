@@ -36,7 +36,7 @@ policy: {contingency: 0}
 power:
   g: {kind: utility, capacity_kw: 1}
 cooling:
-  c: {kind: crah, capacity_kw: 1}
+  c: {kind: crac, capacity_kw: 1}
 blocks:
   a:
     racks:
@@ -407,7 +407,7 @@ def test_includes_inside_the_folder_and_symlinks_inside_it_still_work(tree):
 
 def test_nested_includes_are_confined_to_the_top_layouts_folder(tree):
     # lib/one.yaml may reach back into lay/ (the top layout's folder), not out of it
-    write(tree, "lay/common.yaml", "cooling:\n  crah: {kind: crah, capacity_kw: 10}\n")
+    write(tree, "lay/common.yaml", "cooling:\n  crah: {kind: crac, capacity_kw: 10}\n")
     write(tree, "lay/lib/one.yaml", "include: [../common.yaml, ../../secret/keys.yaml]\n")
     layout = write(tree, "lay/main.yaml", "twin: 1\ninclude: lib/one.yaml\n")
     loaded = twin.load(str(layout))

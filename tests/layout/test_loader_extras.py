@@ -65,7 +65,7 @@ def test_chiller_draws_q_over_cop_only_without_power_kw(power_kw, draw):
           u: {{kind: utility, capacity_kw: 1000}}
         cooling:
           crah: {{kind: crah, capacity_kw: 100, to: ch}}
-          ch: {{kind: chiller, capacity_kw: 200, cop: 4{power_kw}}}
+          ch: {{kind: chiller, capacity_kw: 200, cop: 4, power: u{power_kw}}}
         racks:
           r1: {{it_kw: 100, power: u, cooling: crah}}
         """)
@@ -80,7 +80,7 @@ def test_whatif_lists_failed_ids_in_file_order_even_with_cooling_written_first()
     text = textwrap.dedent("""\
         twin: 1
         cooling:
-          crah: {kind: crah, capacity_kw: 100}
+          crah: {kind: crac, capacity_kw: 100}
         power:
           u: {kind: utility, capacity_kw: 1000}
         racks:

@@ -48,7 +48,8 @@ def extended_layout(seed: int, *, contingency: int | None = None) -> str:
     if rng.random() < 0.2:
         policy["failover_utilization"] = {rng.choice(["ups", "pdu", "cdu", "switchgear"]): 0.95}
     for u in cooling.values():
-        if u["kind"] in ("cdu", "crah", "in-row", "rdhx", "fan-wall") and rng.random() < 0.3:
+        if u["kind"] in ("cdu", "crah", "in-row", "rdhx", "fan-wall", "crac") \
+                and rng.random() < 0.3:
             u["supply_c"] = rng.choice([20, 25, 30, 40])
         if u["kind"] == "chiller" and rng.random() < 0.2:
             u["power_kw"] = 0

@@ -150,7 +150,7 @@ power:
 cooling:
   cdu-1: {kind: cdu, capacity_kw: 300, power_kw: 6, power: [p1, p2], to: loop}
   cdu-2: {kind: cdu, capacity_kw: 100, power_kw: 2, power: p1, to: loop}
-  crah: {kind: crah, capacity_kw: 100, power_kw: 5, to: loop}
+  crah: {kind: crah, capacity_kw: 100, power_kw: 5, power: external, to: loop}
   loop: {kind: loop, to: chiller}
   chiller: {kind: chiller, capacity_kw: 500, cop: 4, power: p2, to: tower}
   tower: {kind: cooling-tower, capacity_kw: 1000, power_kw: 15, power: p2}
@@ -188,9 +188,11 @@ def test_cooling_draw_splits_equally_over_live_feeds_and_unfed_draw_counts_direc
     assert p.out("p1") == pytest.approx(2.0)
     assert p.out("p2") == pytest.approx(56.3475)
     k = p.kpis()
-    # the crah has no `power:`: its 2.0 kW is added to facility power directly
+    # the crah is fed from outside the chain (`power: external`): its 2.0 kW is added to
+    # facility power directly, and is the external_kw KPI
     assert k["cooling_kw"] == pytest.approx(2.4 + 0.8 + 2.0 + 51.3 + 3.8475)
     assert k["facility_kw"] == pytest.approx(200 + 2.0 + 56.3475 + 2.0)
+    assert k["external_kw"] == pytest.approx(2.0)
     p = run(COOLING, failed=["p1"])
     # cdu-2 lost its only feed: not effective, cdu-1 takes all 160 kW liquid,
     # draws 6 x 160/300 = 3.2, all on p2
@@ -220,8 +222,9 @@ def test_heat_to_several_targets_splits_by_capacity_or_equally_without_one():
       d1: {kind: dry-cooler, capacity_kw: 300}
       d2: {kind: dry-cooler, capacity_kw: 100}
       crah2: {kind: crah, capacity_kw: 100, to: [l1, d3]}
-      l1: {kind: loop}
+      l1: {kind: loop, to: d4}
       d3: {kind: dry-cooler, capacity_kw: 100}
+      d4: {kind: dry-cooler, capacity_kw: 100}
     racks:
       r1: {it_kw: 40, power: u, cooling: [crah]}
       r2: {it_kw: 40, power: u, cooling: [crah2]}

@@ -126,8 +126,9 @@ power:
 cooling:
   cdu-1: {kind: cdu, capacity_kw: CAP, to: loop-1}
   cdu-2: {kind: cdu, capacity_kw: 100, to: loop-2}
-  loop-1: {kind: loop, capacity_kw: 60}
-  loop-2: {kind: loop, capacity_kw: 60}
+  loop-1: {kind: loop, capacity_kw: 60, to: dry}
+  loop-2: {kind: loop, capacity_kw: 60, to: dry}
+  dry: {kind: dry-cooler, capacity_kw: 1000}
 racks:
   r1: {it_kw: 100, liquid_fraction: 1.0, power: grid, cooling: [cdu-1, cdu-2]}
 """
@@ -143,7 +144,7 @@ def _remove(doc: dict, ident: str) -> dict:
     for section in ("power", "cooling", "racks"):
         for entry in doc[section].values():
             for key in ("from", "power", "to", "cooling"):
-                if key in entry:
+                if key in entry and entry[key] != "external":  # the word, not a list
                     entry[key] = [x for x in entry[key] if x != ident]
     return doc
 
@@ -152,7 +153,8 @@ def _redundant(doc: dict, ident: str) -> bool:
     entries = [e for s in ("power", "cooling", "racks") for e in doc[s].values()]
     for e in entries:
         for key in ("from", "power", "to", "cooling"):
-            if ident in e.get(key, []) and len(e[key]) < 2:
+            named = e.get(key, [])
+            if isinstance(named, list) and ident in named and len(named) < 2:
                 return False
     if not doc["power" if ident in doc["power"] else "cooling"][ident].get("failable", True):
         return False

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Two racks of different types: r1 100 kW design, 80 kW typical, all liquid; r2 50 kW
 # with no typical_kw (typical = design), all air. UPS 96 %; the CDU draws 2 kW and the
-# CRAH 5 kW at full capacity (100 kW each); both are fed by the utility.
+# CRAC 5 kW at full capacity (100 kW each); both are fed by the utility. The CDU's heat
+# leaves through plant outside the layout, the CRAC rejects its own.
 TWO = """\
 twin: 1
 policy: {contingency: 0}
@@ -23,8 +24,8 @@ power:
   grid: {kind: utility, capacity_kw: 1000}
   ups: {kind: ups, capacity_kw: 200, efficiency: 0.96, from: grid}
 cooling:
-  cdu: {kind: cdu, capacity_kw: 100, power_kw: 2, power: grid}
-  crah: {kind: crah, capacity_kw: 100, power_kw: 5, power: grid}
+  cdu: {kind: cdu, capacity_kw: 100, power_kw: 2, power: grid, to: external}
+  crah: {kind: crac, capacity_kw: 100, power_kw: 5, power: grid}
 racks:
   r1: {it_kw: 100, typical_kw: 80, liquid_fraction: 1.0, power: ups, cooling: cdu}
   r2: {it_kw: 50, power: ups, cooling: crah}

@@ -31,8 +31,9 @@ WORKED = ROOT / "tests" / "layouts" / "spec-worked-example.yaml"
 JSON_NAMES = ("annual_it_mwh", "annual_facility_mwh", "annual_pue", "peak_facility_kw",
               "hours_over_capacity", "tokens", "energy_usd", "usd_per_mtok")
 
-# One 100 kW rack (80 kW typical) on a 96 % UPS, its liquid heat on a CDU that rejects
-# it itself (no `to:`), so nothing depends on the weather.
+# One 100 kW rack (80 kW typical) on a 96 % UPS, its liquid heat on a CDU whose heat
+# leaves through plant outside the layout (`to: external`), so nothing depends on the
+# weather.
 TINY = """\
 twin: 1
 site: {electricity_usd_per_mwh: 100, capex_usd_per_mw: 10000000, capex_life_years: 20,
@@ -42,7 +43,7 @@ power:
   grid: {kind: utility, capacity_kw: 1000}
   ups: {kind: ups, capacity_kw: 200, efficiency: 0.96, from: grid}
 cooling:
-  cdu: {kind: cdu, capacity_kw: 100, power_kw: 2, power: grid}
+  cdu: {kind: cdu, capacity_kw: 100, power_kw: 2, power: grid, to: external}
 racks:
   r1: {it_kw: 100, typical_kw: 80, liquid_fraction: 1.0, tokens_per_s: 1000,
        price_usd: 1000000, power: ups, cooling: cdu}

@@ -272,8 +272,8 @@ power:
   ups-a: {kind: ups, capacity_kw: 100, from: grid}
   ups-b: {kind: ups, capacity_kw: 100, from: grid}
 cooling:
-  crah-1: {kind: crah, capacity_kw: 200}
-  crah-2: {kind: crah, capacity_kw: 200}
+  crah-1: {kind: crac, capacity_kw: 200}
+  crah-2: {kind: crac, capacity_kw: 200}
 space:
   h1: {area_m2: 100, rows: {r1: 6}}
 racks:
@@ -415,7 +415,7 @@ power:
   b: {{kind: utility, capacity_kw: 100}}
   c: {{kind: utility, capacity_kw: 100}}
 cooling:
-  crah: {{kind: crah, capacity_kw: 1000, failable: false}}
+  crah: {{kind: crac, capacity_kw: 1000, failable: false}}
 space:
   h: {{area_m2: 100, rows: {{r: 10}}}}
 racks:

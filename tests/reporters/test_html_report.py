@@ -87,8 +87,8 @@ power:
   p1: {kind: pdu, capacity_kw: 100, from: u}
   p2: {kind: pdu, capacity_kw: 100, from: u}
 cooling:
-  c1: {kind: crah, capacity_kw: 100}
-  c2: {kind: crah, capacity_kw: 100}
+  c1: {kind: crac, capacity_kw: 100}
+  c2: {kind: crac, capacity_kw: 100}
 space:
   h: {rows: {a: 3, b: 2}}
 racks:

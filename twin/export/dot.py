@@ -68,7 +68,9 @@ def dot(layout: Layout) -> str:
             lines.append(f"    {_id(s)} -> {_id(c.id)};")
     lines += ["  }", "  subgraph cluster_cooling {", '    label="cooling"; color="#2ca02c";']
     for u in layout.cooling:
-        label = _label(u.id, f"{u.kind}, {_kw(u.capacity_kw)}")
+        outside = [f"{what}: external" for what, flag in
+                   (("power", u.power_external), ("to", u.to_external)) if flag]
+        label = _label(u.id, f"{u.kind}, {_kw(u.capacity_kw)}", *outside)
         lines.append(f"    {_id(u.id)} [shape=ellipse, label={label}];")
     for u in layout.cooling:
         for t in u.to:

@@ -25,6 +25,8 @@ class Field:
     choices: tuple = ()
     refers_to: str = ""  # for id/ids: power, cooling, rack-facing, hall
     doc: str = ""
+    #: for ids: also takes the word ``external`` on its own (outside this layout)
+    external: bool = False
 
     def bounds_text(self) -> str:
         if self.low is None and self.high is None:
@@ -95,8 +97,10 @@ _COOLING_COMMON = {
     "kind": Field("str", doc="component kind"),
     "capacity_kw": positive("heat capacity, kW"),
     "power_kw": non_negative("electrical draw at full capacity, kW"),
-    "power": Field("ids", refers_to="power", doc="power component(s) feeding the unit"),
-    "to": Field("ids", refers_to="cooling", doc="cooling component(s) taking its heat on"),
+    "power": Field("ids", refers_to="power", external=True,
+                   doc="power component(s) feeding the unit, or `external`"),
+    "to": Field("ids", refers_to="cooling", external=True,
+                doc="cooling component(s) taking its heat on, or `external`"),
     "failable": FAILABLE,
     "notes": NOTES,
 }

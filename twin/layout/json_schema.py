@@ -19,7 +19,7 @@ import json
 from twin.layout import ranges
 from twin.layout import fields as schema
 from twin.layout.loader import _RACK_FIELDS
-from twin.layout.model import COOLING_KINDS, DISTRIBUTION_KINDS, POWER_KINDS
+from twin.layout.model import COOLING_KINDS, DISTRIBUTION_KINDS, EXTERNAL, POWER_KINDS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 #: For language servers that implement draft-07 only: the keywords used mean the same
@@ -33,6 +33,8 @@ PARAM = {"type": "string", "pattern": r"\$",
 #: A scalar the loader reads as text (it takes the scalar's text, so numbers are ids too).
 _TEXT = ["string", "number", "boolean"]
 _SECTIONS = ("power", "cooling", "space", "racks")
+#: Ids twin refuses: ``external`` is a reserved word (docs/format.md, "Outside the layout").
+RESERVED_ID = f"(^|/){EXTERNAL}$"
 
 
 def or_param(value: dict) -> dict:
@@ -68,7 +70,12 @@ def field(spec: schema.Field, *, templated: bool = False) -> dict:
         out = {"type": _TEXT}
     elif t == "ids":
         item = {"type": _TEXT}
-        out = {"anyOf": [item, {"type": "array", "items": item}]}
+        if spec.external:  # `external` alone, or ids (none of them `external`)
+            item = {"type": _TEXT, "not": {"const": EXTERNAL}}
+            out = {"anyOf": [{"const": EXTERNAL, "description": "outside this layout"},
+                             item, {"type": "array", "items": item}]}
+        else:
+            out = {"anyOf": [item, {"type": "array", "items": item}]}
     elif t == "pair":
         out = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
     elif t == "limits":
@@ -185,6 +192,7 @@ def _section(entry: str, templated: bool, description: str) -> dict:
     """A mapping id → entry; a range key (``r{01..10}``) takes parameters."""
     body = or_param(_ref(entry, True))
     return {"type": "object", "description": description,
+            "propertyNames": {"not": {"pattern": RESERVED_ID}},
             "patternProperties": {RANGE_KEY: body},
             "additionalProperties": body if templated else _ref(entry, False)}
 

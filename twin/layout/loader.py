@@ -6,8 +6,9 @@ import math
 from twin.layout import fields as schema
 from twin.layout.catalog import builtin_rack_types
 from twin.layout.model import (
-    AIR_UNIT_KINDS, COOLING_KINDS, DEFAULT_EFFICIENCY, DEFAULT_MAX_UTILIZATION,
-    LIQUID_UNIT_KINDS, POWER_KINDS, RACK_FACING_KINDS, RACK_TYPE_FIELDS, SOURCE_KINDS,
+    AIR_UNIT_KINDS, COOLING_KINDS, DEFAULT_EFFICIENCY, DEFAULT_MAX_UTILIZATION, EXTERNAL,
+    LIQUID_UNIT_KINDS, POWER_KINDS, RACK_FACING_KINDS, RACK_TYPE_FIELDS, SINK_KINDS,
+    SOURCE_KINDS,
     CoolingComponent, Hall, Layout, Loc, Policy, PowerComponent, Rack, RackType, Site,
 )
 from twin.layout.scalars import Bad, did_you_mean, field_value, id_problem, scalar_text, shown
@@ -37,6 +38,8 @@ class _Loader:
         self.sort_of: dict[str, str] = {}  # id -> power/cooling/rack/hall
         self.kind_of: dict[str, str] = {}
         self.pending_refs: list[tuple[str, str, YScalar, str]] = []  # owner, field, node, wants
+        #: cooling id -> (its entry, whether its `to:` names somewhere its heat goes)
+        self.sink_of: dict[str, tuple[YEntry, bool]] = {}
 
     # -- helpers -------------------------------------------------------------------
     def problem(self, code: str, message: str, at, component: str | None = None) -> None:
@@ -100,6 +103,11 @@ class _Loader:
         if bad is not None:
             self.problem("L004", f"{sort} id {ident!r} {bad}", entry, ident)
             return False
+        if ident == EXTERNAL or ident.endswith("/" + EXTERNAL):
+            self.problem("L004", f"{sort} id {ident!r}: `{EXTERNAL}` is a reserved word (in "
+                         f"a cooling unit's `power:` and `to:` it means outside this layout); "
+                         "rename it", entry, ident)
+            return False
         if ident in self.sort_of:
             first = self.locs[ident]
             self.problem("L005", f"duplicate id {ident!r}: already used by a {self.sort_of[ident]} "
@@ -137,6 +145,7 @@ class _Loader:
         self.hall_rows = {h.id: dict(h.rows) for h in halls}
         racks = self.section(root.entries.get("racks"), "rack", self.rack, types)
         self.resolve_refs()
+        self.check_sinks(cooling)
         return Layout(self.file, 1, site, policy, tuple(rack_types), tuple(power),
                       tuple(cooling), tuple(halls), tuple(racks), tuple(self.locs.items()))
 
@@ -339,10 +348,22 @@ class _Loader:
         where = f"{kind} {ident!r}"
         values = self.fields(body, table, ident, where, skip=("kind", "power", "to"))
         links = {}
+        external = set()
         for field, wants in (("power", "power"), ("to", "cooling")):
             if field in body.entries:
                 nodes = self.value(body, field, table[field], ident, where)
-                links[field] = () if nodes is _MISSING else self.refs(ident, field, nodes, wants)
+                if nodes is _MISSING:
+                    links[field] = None  # reported (L004)
+                elif any(n.text == EXTERNAL for n in nodes):
+                    external.add(field)
+                    links[field] = ()
+                    if len(nodes) > 1:
+                        self.problem("L004", f"{ident}: {field}: `{EXTERNAL}` stands alone: it "
+                                     "means the whole of it is outside this layout; write "
+                                     f"`{field}: {EXTERNAL}` or list only ids",
+                                     body.entries[field], ident)
+                else:
+                    links[field] = self.refs(ident, field, nodes, wants)
         capacity = values.get("capacity_kw")
         if capacity is None and "capacity_kw" not in body.entries:
             if kind != "loop":
@@ -354,12 +375,55 @@ class _Loader:
                 return None
         elif capacity is None:
             return None
+        self.check_feed(ident, item, body, kind, values, links, external)
+        self.sink_of[ident] = (item, "to" in external or links.get("to", ()) != ())
         return CoolingComponent(
             id=ident, kind=kind, capacity_kw=capacity, power_kw=values.get("power_kw"),
             cop=values.get("cop", 6.0 if kind == "chiller" else None),
             flow_lpm=values.get("flow_lpm"), supply_c=values.get("supply_c"),
-            power=links.get("power", ()), to=links.get("to", ()),
-            failable=values.get("failable", True), loc=self.loc(item))
+            power=links.get("power") or (), to=links.get("to") or (),
+            failable=values.get("failable", True), loc=self.loc(item),
+            power_external="power" in external, to_external="to" in external)
+
+    def check_feed(self, ident, item, body, kind, values, links, external) -> None:
+        """A unit that draws power names its feeds or says ``power: external`` (L003)."""
+        if "power" in external or links.get("power", ()) != ():
+            return  # listed, external, or a bad value already reported
+        draws = values.get("power_kw")
+        if draws is None and kind == "chiller" and "power_kw" not in body.entries:
+            what = "a chiller draws Q / cop"
+        elif draws:
+            what = f"power_kw is {draws:g}"
+        else:
+            return
+        self.problem("L003", f"{ident}: no `power:`, but the {kind} draws power ({what}), so "
+                     "no failure upstream could stop it: add `power:` naming its feeds, or "
+                     f"`power: {EXTERNAL}` if it is fed from outside this layout", item, ident)
+
+    def check_sinks(self, cooling) -> None:
+        """Heat goes somewhere: every path of ``to:`` from a rack-facing unit ends at a
+        kind that rejects heat outdoors (SINK_KINDS) or at ``to: external``.
+
+        That is the same as: no rack-facing unit or loop is a dead end (a unit without
+        ``to:`` that is not a sink kind); each dead end is L003 at its entry.
+        """
+        for unit in cooling:
+            if unit.kind in SINK_KINDS:
+                continue
+            item, sends = self.sink_of.get(unit.id, (None, True))
+            if sends or item is None:
+                continue
+            if unit.kind == "loop":
+                what = "a loop with no `to:`: the heat it carries would go nowhere"
+                plant = "the plant (chiller, dry cooler, cooling tower) or loop"
+            else:
+                what = f"no `to:`, so the heat of this {unit.kind} would go nowhere"
+                plant = "the loop or plant"
+            hint = (" (or make it a `crac`, an air unit with its own condenser)"
+                    if unit.kind in AIR_UNIT_KINDS else "")
+            self.problem("L003", f"{unit.id}: {what}: add `to:` naming {plant} that takes "
+                         f"its heat, or `to: {EXTERNAL}` if it leaves through equipment "
+                         f"outside this layout{hint}", item, unit.id)
 
     def hall(self, ident, item, body, policy):
         values = self.fields(body, schema.HALL_FIELDS, ident, f"hall {ident!r}", skip=("rows",))
@@ -439,6 +503,11 @@ class _Loader:
             target = node.text
             sort = self.sort_of.get(target)
             if sort is None:
+                if target == EXTERNAL:
+                    self.problem("L006", f"{owner}: {field}: `{EXTERNAL}` is not an id; it "
+                                 "is taken only by a cooling unit's `power:` and `to:`: name "
+                                 "the component(s) here", node, owner)
+                    continue
                 pool = [i for i, s in self.sort_of.items()
                         if s == ("power" if wants == "power" else "cooling")]
                 self.problem("L006", f"{owner}: {field}: {shown(target, 256)} does not exist"

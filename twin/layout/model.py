@@ -10,9 +10,15 @@ DISTRIBUTION_KINDS = ("transformer", "switchgear", "ups", "pdu", "rpp", "busway"
 POWER_KINDS = SOURCE_KINDS + DISTRIBUTION_KINDS
 
 LIQUID_UNIT_KINDS = ("cdu",)
-AIR_UNIT_KINDS = ("crah", "fan-wall", "in-row", "rdhx")
+AIR_UNIT_KINDS = ("crah", "fan-wall", "in-row", "rdhx", "crac")
 RACK_FACING_KINDS = LIQUID_UNIT_KINDS + AIR_UNIT_KINDS
 REJECTION_KINDS = ("chiller", "dry-cooler", "cooling-tower")
+#: Kinds that reject their heat outdoors themselves, so a path of ``to:`` may end at
+#: them: the plant, and the ``crac`` (a DX air unit with its own condenser).
+SINK_KINDS = REJECTION_KINDS + ("crac",)
+#: The word that stands for "outside this layout" in a cooling unit's ``power:`` and
+#: ``to:``; no id may be it (or end in ``/external``).
+EXTERNAL = "external"
 COOLING_KINDS = RACK_FACING_KINDS + ("loop",) + REJECTION_KINDS
 
 #: Default normal-operation utilization limit per kind (SPEC section 6).
@@ -183,6 +189,10 @@ class CoolingComponent:
     to: tuple[str, ...] = ()
     failable: bool = True
     loc: Loc | None = None
+    #: ``power: external``: fed from outside the chain (``power`` is then empty).
+    power_external: bool = False
+    #: ``to: external``: its heat leaves through equipment outside the layout.
+    to_external: bool = False
 
     @property
     def medium(self) -> str | None:

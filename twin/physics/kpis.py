@@ -9,7 +9,7 @@ import dataclasses
 from twin.physics.flow import FlowResult, Network, evaluate
 
 KPI_NAMES = ("it_kw", "facility_kw", "pue", "cooling_kw", "losses_kw", "tokens_per_s",
-             "tokens_per_s_per_mw", "energy_usd_per_mtok")
+             "tokens_per_s_per_mw", "energy_usd_per_mtok", "external_kw")
 #: Extension: the same flow engine with every rack at its ``typical_kw`` (else ``it_kw``).
 TYPICAL_KPI_NAMES = ("typical_it_kw", "typical_facility_kw", "typical_pue")
 
@@ -24,7 +24,11 @@ def facility_kw(net: Network, result: FlowResult):
 
 
 def kpis(net: Network, result: FlowResult) -> dict[str, float | None]:
-    """KPIs of one evaluated scenario, in SPEC order.
+    """KPIs of one evaluated scenario, in SPEC order, then ``external_kw``.
+
+    ``external_kw`` is the draw of the units fed from outside the chain (``power:
+    external``), which ``facility_kw`` includes; a layout that loads clean has no other
+    unit without a feed that draws power.
 
     ``it_kw`` and ``tokens_per_s`` count the racks that are up for power (in normal
     operation, every fed rack); ``tokens_per_s`` is ``None`` when no rack gives it.
@@ -53,6 +57,7 @@ def kpis(net: Network, result: FlowResult) -> dict[str, float | None]:
         "tokens_per_s": tokens,
         "tokens_per_s_per_mw": per_mw,
         "energy_usd_per_mtok": usd_per_mtok,
+        "external_kw": result.unfed_cooling_kw,
     }
 
 

@@ -25,7 +25,8 @@ KPI_LABELS = (("it_kw", "IT power", "kW"), ("facility_kw", "facility power", "kW
               ("pue", "PUE", ""), ("cooling_kw", "cooling power", "kW"),
               ("losses_kw", "electrical losses", "kW"), ("tokens_per_s", "tokens", "tok/s"),
               ("tokens_per_s_per_mw", "tokens per MW", "tok/s/MW"),
-              ("energy_usd_per_mtok", "energy cost", "USD/Mtok"))
+              ("energy_usd_per_mtok", "energy cost", "USD/Mtok"),
+              ("external_kw", "fed from outside", "kW"))
 MAX_LABEL = 22
 MAX_IDS = 12
 MAX_MARKED = 500  # racks a failure-set row outlines on hover (more: none, to keep the page small)

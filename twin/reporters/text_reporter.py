@@ -12,7 +12,7 @@ UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2
 
 _KPI_UNITS = {"it_kw": "kW", "facility_kw": "kW", "cooling_kw": "kW", "losses_kw": "kW",
               "pue": "", "tokens_per_s": "tok/s", "tokens_per_s_per_mw": "tok/s/MW",
-              "energy_usd_per_mtok": "USD/Mtok"}
+              "energy_usd_per_mtok": "USD/Mtok", "external_kw": "kW"}
 
 
 def _escaped(match: re.Match) -> str:
