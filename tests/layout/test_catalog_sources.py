@@ -127,8 +127,8 @@ GB200_ON_50C = """\
     power:
       grid: {kind: utility, capacity_kw: 2000}
     cooling:
-      cdu-1: {kind: cdu, capacity_kw: 600, flow_lpm: 900, supply_c: 50}
-      crah-1: {kind: crah, capacity_kw: 150, supply_c: 24}
+      cdu-1: {kind: cdu, capacity_kw: 600, flow_lpm: 900, supply_c: 50, to: external}
+      crah-1: {kind: crah, capacity_kw: 150, supply_c: 24, to: external}
     racks:
       r1: {type: gb200-nvl72, power: grid, cooling: [cdu-1, crah-1]}
       r2: {type: gb200-nvl72, power: grid, cooling: [cdu-1, crah-1]}
