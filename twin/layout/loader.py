@@ -481,12 +481,12 @@ class _RefContext:
     def __init__(self, pending, sort_of):
         self.lists: dict[tuple[str, str], list[str]] = {}
         self.owners: dict[tuple[str, str], list[str]] = {}
-        self.index: dict[int, int] = {}
+        self.index: dict[tuple, int] = {}  # (owner, field, node) -> its place in the list
         for owner, field, node, _ in pending:
             ids = self.lists.setdefault((owner, field), [])
             if not ids:
                 self.owners.setdefault((sort_of.get(owner, ""), field), []).append(owner)
-            self.index[id(node)] = len(ids)
+            self.index[(owner, field, id(node))] = len(ids)
             ids.append(node.text)
         self.position = {key: {o: k for k, o in enumerate(owners)}
                          for key, owners in self.owners.items()}
@@ -499,7 +499,7 @@ class _RefContext:
         ``pdu-b2``), or 1 under the change from the sibling's id to ``owner`` when there are
         no other entries."""
         mine = self.lists[(owner, field)]
-        at = self.index[id(node)]
+        at = self.index[(owner, field, id(node))]
         owners = self.owners.get((sort, field), [])
         k = self.position.get((sort, field), {}).get(owner)
         votes: dict[str, int] = {}
@@ -523,7 +523,7 @@ class _RefContext:
 
     def listed(self, owner: str, field: str, node) -> set[str]:
         """The other ids ``owner`` lists in ``field``: never what a typo there meant."""
-        at = self.index[id(node)]
+        at = self.index[(owner, field, id(node))]
         return {x for j, x in enumerate(self.lists[(owner, field)]) if j != at}
 
 
