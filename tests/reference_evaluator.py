@@ -477,6 +477,13 @@ def _resilience(lay, normal):
             scenario = next(sc for u, sc in cands if u >= top * (1 - 1e-9))
             if over(top, lay.failover_limit(table[ident]["kind"])):
                 out.append((code, ident, scenario, ()))
+            c = table[ident]
+            # P003 at the worst set too (SPEC section 12), when it loads the UPS beyond normal
+            if code == "R002" and c["kind"] == "ups" and c.get("battery_min") is not None:
+                load = top * c["capacity"]
+                if over(load, normal.out(ident)) and \
+                        over(lay.min_battery, c["battery_min"] * c["capacity"] / load):
+                    out.append(("P003", ident, scenario, ()))
     return out
 
 

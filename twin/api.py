@@ -26,7 +26,7 @@ from twin.physics.graph import build_graph
 from twin.physics.graph import (failures_to_lose, single_points_of_failure,  # noqa: F401
                                 smallest_failure_set)
 from twin.questions import whatif as _whatif
-from twin.questions.whatif import Overload, WhatIf, vars_of  # noqa: F401 - the API's records
+from twin.questions.whatif import BatteryShort, Overload, WhatIf, vars_of  # noqa: F401 - records
 
 
 def whatif(layout, fail: Iterable[str]) -> WhatIf:

@@ -8,6 +8,7 @@ refused, and what twin writes is never more readable than the layout it was made
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 import os
@@ -18,10 +19,119 @@ import tempfile
 #: twin's version, as the package metadata and the reporters (SARIF, HTML) give it.
 VERSION = "0.1.0"
 
-def did_you_mean(word: str, known) -> str:
-    """`` (did you mean 'x'?)`` for the closest known word, or an empty string."""
-    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+def did_you_mean(word: str, known, *, preferred=None, votes=None) -> str:
+    """`` (did you mean 'x'?)`` for the closest known word, or an empty string.
+
+    Candidates are the known words difflib finds close (ratio 0.6 or more) and those that
+    read the same as ``word`` once look-alike characters are folded (:data:`LOOK_ALIKE`).
+    They are ranked by: first the ``preferred`` ones (the kind the field takes), then the
+    typing cost (:func:`typo_cost`: a look-alike substitution costs a quarter of any other
+    edit), then ``votes`` (from the entries around the reference; more is better), then
+    difflib's ratio. Candidates that tie on all of these are all named, in ``known``'s
+    order ("did you mean 'a' or 'b'?"), three at most and then a count of the others.
+    """
+    names = list(dict.fromkeys(known))
+    if not names or len(word) > 256:
+        return ""
+    close = _close(word, names)
+    if not close:
+        return ""
+    if preferred is not None:
+        preferred = set(preferred)
+        close = [c for c in close if c[0] in preferred] or close
+    votes = votes or {}
+    # the cheapest first: a candidate costlier than the best so far is dropped half-way
+    bound, costs = math.inf, []
+    for order, (name, ratio) in sorted(enumerate(close), key=lambda t: -t[1][1]):
+        cost = typo_cost(word, name, bound)
+        if cost <= bound:
+            bound = cost
+            costs.append(((cost, -votes.get(name, 0), -round(ratio, 9)), order, name))
+    ranked = sorted(c for c in costs if c[0][0] == bound)
+    best = ranked[0][0]
+    tied = [name for key, _, name in ranked if key == best]
+    if len(tied) == 1:
+        return f" (did you mean {tied[0]!r}?)"
+    shown = [repr(name) for name in tied[:3]]
+    if len(tied) > 3:
+        rest = len(tied) - 3
+        return f" (did you mean {', '.join(shown)} or {rest} other{'s' if rest > 1 else ''}?)"
+    return f" (did you mean {', '.join(shown[:-1])} or {shown[-1]}?)"
+
+
+#: Characters easily read (or typed) for one another: substituting one for another of its
+#: group costs a quarter of an edit, so ``pdu-bl`` is closer to ``pdu-b1`` than ``pdu-b4``.
+LOOK_ALIKE = ("l1Ii|", "O0oQD", "S5s", "B8", "Z2z", "G6", "b6", "g9q", "uv", "-_.")
+#: Letter pairs read as one letter (``rn`` for ``m``): also a quarter of an edit.
+LOOK_ALIKE_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
+_PAIR_OF = {one: pair for pair, one in LOOK_ALIKE_PAIRS}
+_ONE = frozenset(_PAIR_OF)
+_LOOK = {(a, b) for group in LOOK_ALIKE for a in group for b in group if a != b}
+_FOLD = str.maketrans({c: group[0].lower() for group in LOOK_ALIKE for c in group.lower()})
+
+
+def _folded(word: str) -> str:
+    out = word.lower()
+    for pair, one in LOOK_ALIKE_PAIRS:
+        out = out.replace(pair, one)
+    return out.translate(_FOLD)
+
+
+def _close(word: str, names: list[str]) -> list[tuple[str, float]]:
+    """(name, difflib ratio) of the names close to ``word``: ratio 0.6 or more, or the same
+    once look-alikes are folded. The quick ratios filter first, as in difflib."""
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(word)
+    folded = _folded(word)
+    out = []
+    for name in names:
+        matcher.set_seq1(name)
+        ratio = (matcher.ratio() if matcher.real_quick_ratio() >= 0.6
+                 and matcher.quick_ratio() >= 0.6 else 0.0)
+        if ratio >= 0.6 or _folded(name) == folded:
+            out.append((name, ratio or matcher.ratio()))
+    return out
+
+
+def typo_cost(typed: str, name: str, bound: float = math.inf) -> float:
+    """The cheapest edits from ``name`` to ``typed``: an insertion, deletion, substitution or
+    swap of neighbours costs 1, a look-alike substitution (``l``/``1``, ``O``/``0``, ``rn``/``m``,
+    :data:`LOOK_ALIKE`) 0.25 and a change of case alone 0.5. A cost over ``bound`` may be
+    given as infinity: the computation stops once it is sure to exceed it."""
+    n, m = len(typed), len(name)
+    # every edit that changes the length costs 0.25 at least: cells further than ``band``
+    # from the diagonal cost more than ``bound``
+    band = m + n if bound == math.inf else int(bound / 0.25)
+    if abs(n - m) > band:
+        return math.inf
+    inf = math.inf
+    d = [[float(j) if j <= band else inf for j in range(m + 1)]]
+    for i in range(1, n + 1):
+        row = [float(i) if i <= band else inf] + [inf] * m
+        a = typed[i - 1]
+        up = d[i - 1]
+        for j in range(max(1, i - band), min(m, i + band) + 1):
+            b = name[j - 1]
+            if a == b:
+                sub = 0.0
+            elif (a, b) in _LOOK:
+                sub = 0.25
+            elif a.lower() == b.lower():
+                sub = 0.5
+            else:
+                sub = 1.0
+            best = min(up[j] + 1.0, row[j - 1] + 1.0, up[j - 1] + sub)
+            if i > 1 and j > 1 and a == name[j - 2] and typed[i - 2] == b:
+                best = min(best, d[i - 2][j - 2] + 1.0)
+            if i > 1 and b in _ONE and _PAIR_OF[b] == typed[i - 2:i]:
+                best = min(best, d[i - 2][j - 1] + 0.25)
+            if j > 1 and a in _ONE and _PAIR_OF[a] == name[j - 2:j]:
+                best = min(best, up[j - 2] + 0.25)
+            row[j] = best
+        d.append(row)
+        if min(row) > bound and min(up) > bound:  # every path from here costs more
+            return inf
+    return d[n][m]
 
 
 # --- Findings ------------------------------------------------------------

@@ -1,7 +1,16 @@
-"""P checks: the power chain in normal operation (P001 limits, P003 battery, P004 fuel)."""
+"""P checks: the power chain (P001 limits, P003 battery, also at the worst set, P004 fuel)."""
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import pytest
+
+import twin
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def chain(kind: str, it_kw: float, policy: str = "{contingency: 0}",
@@ -266,3 +275,157 @@ def test_p004_policy_min_fuel_h(lint):
 
 def test_p004_not_checked_without_fuel_h(lint):
     assert lint(generator(1).replace(", fuel_h: 1", "")) == []
+
+
+# --- P003 under failure sets (SPEC section 12: at the UPS's worst set) -------------------
+
+TWO_N = """\
+    twin: 1
+    power:
+      grid: {kind: utility, capacity_kw: 2000, failable: false}
+      ups-a: {kind: ups, capacity_kw: 500, efficiency: 1.0, battery_min: BATTERY, from: grid}
+      ups-b: {kind: ups, capacity_kw: 500, efficiency: 1.0, battery_min: BATTERY, from: grid}
+      pdu-a: {kind: pdu, capacity_kw: 500, efficiency: 1.0, from: ups-a}
+      pdu-b: {kind: pdu, capacity_kw: 500, efficiency: 1.0, from: ups-b}
+    cooling:
+      crah: {kind: crah, capacity_kw: 1000, failable: false, to: external}
+    racks:
+      r1: {it_kw: 215, power: [pdu-a, pdu-b], cooling: crah}
+      r2: {it_kw: 215, power: [pdu-a, pdu-b], cooling: crah}
+"""
+
+
+def test_p003_2n_pair_passes_normal_but_fails_when_its_twin_fails(report):
+    # Each UPS carries 430 / 2 = 215 kW, 43 % of 500 kW: 4 x 500 / 215 = 9.30 min, which
+    # passes the 5 min default. With its twin (or the twin's PDU) failed it carries all
+    # 430 kW: 4 x 500 / 430 = 4.65 min < 5. ups-b comes before pdu-b in enumeration order,
+    # so it is the set named. The fix: 5 x 430 / 500 = 4.30 min, or 5 x 430 / 4 = 537.5 kW.
+    r = report(TWO_N.replace("BATTERY", "4"))
+    got = [(f.code, f.line, f.column, f.component, f.scenario) for f in r.findings]
+    assert got == [("P003", 4, 57, "ups-a", ("ups-b",)), ("P003", 5, 57, "ups-b", ("ups-a",))]
+    first = r.findings[0]
+    assert first.message == (
+        "ups ups-a runs 4.65 min on battery at 430.0 kW when ups-b fails (its worst failure "
+        "set; 215.0 kW in normal operation), below the 5 min policy.min_battery_min; give it "
+        "battery_min >= 4.30 min (or capacity_kw >= 537.5 kW)")
+    assert dict(first.data)["runtime_min"] == pytest.approx(4 * 500 / 430)
+
+
+def test_p003_2n_pair_with_enough_battery_passes(lint):
+    # 4.3 x 500 / 430 = 5.0 min exactly: at the limit passes.
+    assert lint(TWO_N.replace("BATTERY", "4.3")) == []
+    # the failure-set check is bounded by the contingency, as R002: under N-0 no set is weighed
+    assert lint(TWO_N.replace("BATTERY", "4"), contingency=0) == []
+
+
+def test_p003_normal_and_failure_set_findings_are_separate(report):
+    # 2 x 500 / 215 = 4.65 min already in normal operation, 2 x 500 / 430 = 2.33 min with
+    # the twin failed: one finding of each per UPS, the second naming the set.
+    r = report(TWO_N.replace("BATTERY", "2"))
+    got = [(f.component, f.scenario, dict(f.data)["runtime_min"]) for f in r.findings
+           if f.code == "P003"]
+    assert got == [("ups-a", (), pytest.approx(1000 / 215)),
+                   ("ups-a", ("ups-b",), pytest.approx(1000 / 430)),
+                   ("ups-b", (), pytest.approx(1000 / 215)),
+                   ("ups-b", ("ups-a",), pytest.approx(1000 / 430))]
+
+
+WORST_SET = """\
+    twin: 1
+    policy: {contingency: POLICY, min_battery_min: 5}
+    power:
+      grid: {kind: utility, capacity_kw: 2000, failable: false}
+      ups-a: {kind: ups, capacity_kw: 500, efficiency: 1.0, battery_min: 4, from: grid}
+      ups-b: {kind: ups, capacity_kw: 500, efficiency: 1.0, from: grid}
+      ups-c: {kind: ups, capacity_kw: 500, efficiency: 1.0, from: grid}
+      pdu-a: {kind: pdu, capacity_kw: 500, efficiency: 1.0, from: ups-a, failable: false}
+      pdu-b: {kind: pdu, capacity_kw: 500, efficiency: 1.0, from: ups-b, failable: false}
+      pdu-c: {kind: pdu, capacity_kw: 500, efficiency: 1.0, from: ups-c, failable: false}
+    cooling:
+      crah: {kind: crah, capacity_kw: 1000, failable: false, to: external}
+    racks:
+      r1: {it_kw: 100, power: [pdu-a, pdu-b], cooling: crah, contingency: RACK}
+      r2: {it_kw: 300, power: [pdu-a, pdu-c], cooling: crah, contingency: RACK}
+"""
+
+
+def _p003(report, text, **options):
+    return [(f.scenario, round(dict(f.data)["load_kw"], 9), round(dict(f.data)["runtime_min"], 4))
+            for f in report(text, **options).findings if f.code == "P003"]
+
+
+def test_p003_names_the_worst_set_hand_computed(report):
+    # ups-a carries half of r1 and half of r2 in normal operation: 50 + 150 = 200 kW,
+    # 4 x 500 / 200 = 10 min. Single failures: ups-b gives it all of r1, 100 + 150 = 250 kW
+    # (8 min); ups-c all of r2, 50 + 300 = 350 kW (5.71 min, passes). Under N-2, ups-b and
+    # ups-c together give it 400 kW: 4 x 500 / 400 = 5.0 min, exactly the limit: passes.
+    # With min_battery_min 6, 350 kW (5.71 min) is short, named at ups-c, not ups-b.
+    one = WORST_SET.replace("POLICY", "1").replace("RACK", "1")
+    assert _p003(report, one) == []
+    assert _p003(report, one.replace("min_battery_min: 5", "min_battery_min: 6")) == [
+        (("ups-c",), 350.0, 5.7143)]
+    # N-2: the pair (ups-b, ups-c) is the worst, 400 kW and 5.0 min; short of 6
+    two = WORST_SET.replace("POLICY", "2").replace("RACK", "2")
+    assert _p003(report, two.replace("min_battery_min: 5", "min_battery_min: 6")) == [
+        (("ups-b", "ups-c"), 400.0, 5.0)]
+    # a rack's own contingency 2 widens R001/R003 only: P003, as R002, weighs the sets no
+    # larger than policy.contingency
+    mixed = WORST_SET.replace("POLICY", "1").replace("RACK", "2")
+    assert _p003(report, mixed.replace("min_battery_min: 5", "min_battery_min: 6")) == [
+        (("ups-c",), 350.0, 5.7143)]
+
+
+def test_whatif_shows_the_runtime_under_the_set_validate_names(tmp_path):
+    # validate names ups-b for ups-a (above); `twin whatif --fail ups-b` shows the same
+    # 4.65 min at 430 kW and exits 1, while failing pdu-a leaves ups-b at 430 kW too
+    from twin import api
+
+    text = textwrap.dedent(TWO_N.replace("BATTERY", "4"))
+    w = api.whatif(twin.load_bytes(text, "t.yaml"), ["ups-b"])
+    assert [(b.component, b.load_kw, round(b.runtime_min, 4), b.min_battery_min)
+            for b in w.battery_short] == [("ups-a", 430.0, 4.6512, 5.0)]
+    assert w.as_dict()["battery_short"][0]["component"] == "ups-a"
+    path = tmp_path / "2n.yaml"
+    path.write_text(text)
+    proc = subprocess.run([sys.executable, "-m", "twin", "whatif", str(path), "--fail", "ups-b"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 1
+    assert "  ups-a (ups) 4.65 min on battery at 430.0 kW (policy.min_battery_min 5 min)" in (
+        proc.stdout.splitlines())
+    # with enough battery: nothing short, exit 0
+    path.write_text(textwrap.dedent(TWO_N.replace("BATTERY", "4.3")))
+    proc = subprocess.run([sys.executable, "-m", "twin", "whatif", str(path), "--fail", "ups-b"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0 and "battery short: none" in proc.stdout
+
+
+CAPACITY = """\
+    twin: 1
+    power:
+      grid: {kind: utility, capacity_kw: 2000, failable: false}
+      ups-a: {kind: ups, capacity_kw: 100, efficiency: 1.0, battery_min: 4, from: grid}
+      ups-b: {kind: ups, capacity_kw: 100, efficiency: 1.0, battery_min: 4, from: grid}
+      pdu-a: {kind: pdu, capacity_kw: 100, efficiency: 1.0, from: ups-a, failable: false}
+      pdu-b: {kind: pdu, capacity_kw: 100, efficiency: 1.0, from: ups-b, failable: false}
+    cooling:
+      crah: {kind: crah, capacity_kw: 1000, failable: false, to: external}
+    catalog:
+      rack_types:
+        air-10: {it_kw: 10}
+    space:
+      hall-1: {rows: {a: 20}}
+    racks:
+      r1: {type: air-10, hall: hall-1, row: a, pos: 1, power: [pdu-a, pdu-b], cooling: crah}
+"""
+
+
+def test_capacity_stops_where_the_battery_falls_short_under_a_failure():
+    # A UPS lasts 5 min at 4 x 100 / 5 = 80 kW. With its twin failed it carries every
+    # rack, 10 kW each: 8 racks in all, so 7 more; the failover limit alone (100 kW)
+    # would allow 10. The binding is P003 under the failure, as validate would report.
+    from twin.questions.capacity import search
+
+    layout = twin.load_bytes(textwrap.dedent(CAPACITY), "t.yaml").layout
+    result = search(layout, next(t for t in layout.rack_types if t.name == "air-10"))
+    assert result.fits == 7
+    assert (result.binding.code, result.binding.component) == ("P003", "ups-b")

@@ -81,7 +81,7 @@ def test_the_hook_fails_on_a_broken_layout_with_its_findings(hook_repo):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert re.search(r"^twin validate\.+Failed$", proc.stdout, re.M), proc.stdout
     assert "layouts/hall.yaml:40:3: error P001 busway bw-a-r1-1" in proc.stdout
-    assert "layouts/hall.yaml: 4 error(s)" in proc.stdout
+    assert "layouts/hall.yaml: 5 error(s)" in proc.stdout  # P003 twice: normal, and mv-b down
 
 
 def test_the_hook_skips_yaml_outside_layouts(hook_repo):

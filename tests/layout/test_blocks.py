@@ -589,7 +589,7 @@ def test_expand_of_the_campus_revalidates_the_same(tmp_path):
 def test_a_seeded_campus_and_its_expansion_give_the_same_n1_findings(tmp_path):
     # The hall block with undersized UPSs (1,400 kW < 1,420 kW of a row with the other
     # side down) and CRAHs (4 x 140 = 560 kW < 568 kW with one out): every hall of every
-    # building fails R002 and R004 under single failures, found through the instances.
+    # building fails R002, P003 and R004 under single failures, found through the instances.
     block = (ROOT / "layouts" / "blocks" / "gb300-hall.yaml").read_text()
     seeded = block.replace("ups-a: {kind: ups, capacity_kw: 1500,",
                            "ups-a: {kind: ups, capacity_kw: 1400,")
@@ -607,8 +607,10 @@ def test_a_seeded_campus_and_its_expansion_give_the_same_n1_findings(tmp_path):
     by_code = {}
     for f in before.findings:
         by_code.setdefault(f.code, []).append(f)
-    assert sorted(by_code) == ["R002", "R004"]
+    assert sorted(by_code) == ["P003", "R002", "R004"]
     assert len(by_code["R002"]) == 176 * 4                 # every row's ups-a, once
+    # and its battery, 5 x 1,400 / 1,420 = 4.93 min under that set (P003 at its worst set)
+    assert len(by_code["P003"]) == 176 * 4
     assert len(by_code["R004"]) == 176 * 5                 # every CRAH, once
     # ups-a carries its row, 10 x 142 = 1,420 kW, when side B of its building is down:
     # 1,420 / 1,400 = 101.4 %; a CRAH takes 568 / 4 = 142 kW of 140 kW with one out.
@@ -616,6 +618,8 @@ def test_a_seeded_campus_and_its_expansion_give_the_same_n1_findings(tmp_path):
     assert ups.scenario == ("b1/mv-b",) and "reaches 101.4% of its 1,400.0 kW" in ups.message
     assert (Path(ups.file).name, ups.line) == ("gb300-hall.yaml", 29)
     assert [v.instance for v in ups.via] == ["b1", "b1/h01", "b1/h01/r1"]
+    battery = next(f for f in by_code["P003"] if f.component == "b1/h01/r1/ups-a")
+    assert battery.scenario == ("b1/mv-b",) and "runs 4.93 min on battery" in battery.message
     crah = next(f for f in by_code["R004"] if f.component == "b8/h22/crah-5")
     assert crah.scenario == ("b8/h22/crah-1",) and "reaches 101.4% of its 140.0 kW" in crah.message
     flat_ups = next(f for f in after.findings if f.component == "b1/h01/r1/ups-a")

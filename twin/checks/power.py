@@ -1,9 +1,14 @@
-"""P checks: the power chain in normal operation (load limits, battery, fuel)."""
+"""P checks: the power chain in normal operation (load limits, battery, fuel).
+
+P003 also reads the sweep: a UPS's battery runtime is checked at its worst failure set
+too (SPEC section 12), from the per-component worst loads the sweep keeps for R002.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from twin.checks import Check, Hit
+from twin.checks.resilience import _in_file_order
 from twin.physics.limits import battery_runtime_min, normal_limit, over, power_limit_kw
 
 
@@ -20,17 +25,50 @@ def check_over_limit(s) -> Iterator[Hit]:
 
 
 def check_battery(s) -> Iterator[Hit]:
-    """P003: UPS runtime ``battery_min × capacity / load`` below ``min_battery_min``."""
+    """P003: UPS runtime ``battery_min × capacity / load`` below ``min_battery_min``.
+
+    Checked in normal operation, and at the UPS's worst failure set no larger than
+    ``policy.contingency`` (the set R002 weighs: the highest load is the shortest
+    runtime), when that set loads it more than normal operation does: at most one
+    finding of each per UPS, the second with the set as its ``scenario``.
+    """
     need = s.layout.policy.min_battery_min
+    worst = s.sweep.power_worst if s.sweep is not None else {}
     for i, c in enumerate(s.layout.power):
-        load = s.normal.power_out_kw[i]
-        if c.kind != "ups" or c.battery_min is None or load <= 0.0:
+        if c.kind != "ups" or c.battery_min is None:
             continue
-        runtime = battery_runtime_min(c.battery_min, c.capacity_kw, load)
+        load = s.normal.power_out_kw[i]
+        if load > 0.0:
+            runtime = battery_runtime_min(c.battery_min, c.capacity_kw, load)
+            if over(need, runtime):
+                yield Hit(c.id, f"ups {c.id} runs {runtime:.2f} min on battery at its "
+                          f"{load:,.1f} kW load, below the {need:g} min "
+                          f"policy.min_battery_min{_battery_fix(c, load, need)}",
+                          at=f"{c.id}.battery_min", data=(("runtime_min", runtime),))
+        w = worst.get(i)
+        if w is None:
+            continue
+        failed_load = w.utilization * c.capacity_kw
+        if not over(failed_load, load):
+            continue  # no set loads it beyond normal operation: the check above covers it
+        runtime = battery_runtime_min(c.battery_min, c.capacity_kw, failed_load)
         if over(need, runtime):
-            yield Hit(c.id, f"ups {c.id} runs {runtime:.2f} min on battery at its {load:,.1f} kW "
-                      f"load, below the {need:g} min policy.min_battery_min",
-                      at=f"{c.id}.battery_min", data=(("runtime_min", runtime),))
+            scenario = _in_file_order(s.layout, w.scenario)
+            failing = " and ".join(scenario)
+            verb = "fails" if len(scenario) == 1 else "fail"
+            yield Hit(c.id, f"ups {c.id} runs {runtime:.2f} min on battery at "
+                      f"{failed_load:,.1f} kW when {failing} {verb} (its worst failure set; "
+                      f"{load:,.1f} kW in normal operation), below the {need:g} min "
+                      f"policy.min_battery_min{_battery_fix(c, failed_load, need)}",
+                      scenario=scenario, at=f"{c.id}.battery_min",
+                      data=(("runtime_min", runtime), ("load_kw", failed_load)))
+
+
+def _battery_fix(c, load: float, need: float) -> str:
+    """The fix: the battery_min, or the capacity_kw, that lasts ``need`` minutes at ``load``."""
+    return (f"; give it battery_min >= {need * load / c.capacity_kw:.2f} min (or capacity_kw "
+            f">= {need * load / c.battery_min:,.1f} kW)" if c.battery_min > 0 else
+            f"; give it battery_min >= {need * load / c.capacity_kw:.2f} min")
 
 
 def check_fuel(s) -> Iterator[Hit]:
@@ -48,6 +86,7 @@ CHECKS = (
     Check("P001", "power-over-limit", "error", _F,
           "power component over its limit in normal operation", check_over_limit, needs=_NEEDS),
     Check("P003", "battery-runtime-short", "error", _F,
-          "UPS runtime at its load below `min_battery_min`", check_battery, needs=_NEEDS),
+          "UPS runtime at its load below `min_battery_min`", check_battery,
+          needs=("normal", "sweep")),
     Check("P004", "fuel-short", "error", _F, "generator `fuel_h` below `min_fuel_h`", check_fuel, needs=_NEEDS),
 )

@@ -11,8 +11,9 @@ from twin.reporters import REPORTERS
 def add_parser(sub) -> None:
     w = sub.add_parser("whatif", help="evaluate one failure set",
                        description="Fail the given components together and show what is down, "
-                       "what is overloaded and the KPIs after. Exit 1 when a rack loses power "
-                       "or cooling or a component is over its failover limit.",
+                       "what is overloaded, the UPS batteries that fall short and the KPIs "
+                       "after. Exit 1 when a rack loses power or cooling, a component is over "
+                       "its failover limit or a UPS battery is short.",
                        epilog="example:\n  twin whatif layouts/gb300-hall.yaml --fail mv-a\n",
                        formatter_class=common.RAW)
     w.add_argument("layout", metavar="LAYOUT")
@@ -32,5 +33,6 @@ def run(args) -> int:
     loaded = api.load(args.layout, limits=common.limits(args))
     result = api.whatif(loaded, failed)
     sys.stdout.write(REPORTERS[args.format].whatif(result))
-    bad = result.findings or result.racks_down or result.racks_without_cooling or result.overloaded
+    bad = (result.findings or result.racks_down or result.racks_without_cooling
+           or result.overloaded or result.battery_short)
     return 1 if bad else 0

@@ -163,7 +163,7 @@ POLICY_FIELDS = {
     "failover_utilization": Field("limits", doc="limit under failures: number or mapping"),
     "power_factor": fraction("for kVA and A ratings", open_low=True),
     "inlet_c": Field("pair", doc="[low, high] air supply range, °C"),
-    "min_battery_min": non_negative("UPS runtime needed at normal load, min"),
+    "min_battery_min": non_negative("UPS runtime needed at its load (normal, worst set), min"),
     "min_fuel_h": non_negative("generator fuel needed at full load, h"),
     "notes": NOTES,
 }

@@ -497,8 +497,25 @@ class _Loader:
             self.problem("L006", f"{ident}: hall {hall!r} has no row {shown(row, 256)}"
                          f"{did_you_mean(row, self.hall_rows[hall])}", body.entries["row"].value, ident)
 
+    def suggest(self, context: _RefContext, owner, field, node, wants) -> str:
+        """The "did you mean" of a reference to no id: the ids of its sort (not the owner, nor
+        what it lists in ``field`` already), those of the kind ``field`` takes first, then
+        by the ids the entries around it use (:class:`_RefContext`)."""
+        sort = "power" if wants == "power" else "cooling"
+        listed = context.listed(owner, field, node)
+        pool = [i for i, s in self.sort_of.items()
+                if s == sort and i != owner and i not in listed]
+        preferred = None
+        if wants == "rack-facing":  # a rack's cooling: the units that face racks
+            preferred = {i for i in pool if self.kind_of.get(i) in RACK_FACING_KINDS}
+        elif field == "to":  # heat goes on to a loop or a unit that rejects it
+            preferred = {i for i in pool if self.kind_of.get(i) not in RACK_FACING_KINDS}
+        votes = context.votes(owner, field, node, self.sort_of.get(owner, ""))
+        return did_you_mean(node.text, pool, preferred=preferred, votes=votes)
+
     def resolve_refs(self) -> None:
         """Check every reference once all ids are known (L006 missing, L008 wrong sort)."""
+        context = None
         for owner, field, node, wants in self.pending_refs:
             target = node.text
             sort = self.sort_of.get(target)
@@ -508,10 +525,12 @@ class _Loader:
                                  "is taken only by a cooling unit's `power:` and `to:`: name "
                                  "the component(s) here", node, owner)
                     continue
-                pool = [i for i, s in self.sort_of.items()
-                        if s == ("power" if wants == "power" else "cooling")]
+                if self.problems.drops("L006", node, owner):
+                    continue  # past the findings cap: no message, no suggestion to build
+                if context is None:
+                    context = _RefContext(self.pending_refs, self.sort_of)
                 self.problem("L006", f"{owner}: {field}: {shown(target, 256)} does not exist"
-                             f"{did_you_mean(target, pool)}", node, owner)
+                             f"{self.suggest(context, owner, field, node, wants)}", node, owner)
                 continue
             if target == owner and field in ("from", "to"):
                 continue  # a self-loop is a cycle, reported as T001
@@ -522,6 +541,74 @@ class _Loader:
                           "rack-facing": f"a rack-facing cooling unit ({', '.join(RACK_FACING_KINDS)})"}
                 self.problem("L008", f"{owner}: {field}: {target!r} is a {kind}, but {field} "
                              f"takes {wanted[wants]}", node, owner)
+
+
+class _RefContext:
+    """The references of a file grouped for suggestions: per (owner, field) the ids it
+    lists, and per (section, field) the owners that have that field, in file order."""
+
+    def __init__(self, pending, sort_of):
+        self.lists: dict[tuple[str, str], list[str]] = {}
+        self.owners: dict[tuple[str, str], list[str]] = {}
+        self.index: dict[tuple, int] = {}  # (owner, field, node) -> its place in the list
+        for owner, field, node, _ in pending:
+            ids = self.lists.setdefault((owner, field), [])
+            if not ids:
+                self.owners.setdefault((sort_of.get(owner, ""), field), []).append(owner)
+            self.index[(owner, field, id(node))] = len(ids)
+            ids.append(node.text)
+        self.position = {key: {o: k for k, o in enumerate(owners)}
+                         for key, owners in self.owners.items()}
+
+    def votes(self, owner: str, field: str, node, sort: str) -> dict[str, int]:
+        """Ids the neighbouring entries point to, with a weight: the entries before and after
+        ``owner`` with the same ``field`` (its siblings) vote 1 for the id at the same place
+        of their list, 2 for what that id becomes under the change that turns a sibling's
+        other entries into ``owner``'s (``pdu-a1`` to ``pdu-a2`` makes ``pdu-b1``
+        ``pdu-b2``), or 1 under the change from the sibling's id to ``owner`` when there are
+        no other entries."""
+        mine = self.lists[(owner, field)]
+        at = self.index[(owner, field, id(node))]
+        owners = self.owners.get((sort, field), [])
+        k = self.position.get((sort, field), {}).get(owner)
+        votes: dict[str, int] = {}
+        for sibling in (owners[k - 1] if k else None,
+                        owners[k + 1] if k is not None and k + 1 < len(owners) else None):
+            theirs = self.lists.get((sibling, field)) if sibling else None
+            if not theirs or at >= len(theirs):
+                continue
+            used = theirs[at]
+            votes[used] = votes.get(used, 0) + 1
+            pairs = [(theirs[j], mine[j]) for j in range(min(len(theirs), len(mine))) if j != at]
+            if pairs:
+                weight = 2
+                differ = [(a, b) for a, b in pairs if a != b]
+                guess = _analogy(used, *differ[0]) if differ else used
+            else:
+                weight, guess = 1, _analogy(used, sibling, owner)
+            if guess is not None:
+                votes[guess] = votes.get(guess, 0) + weight
+        return votes
+
+    def listed(self, owner: str, field: str, node) -> set[str]:
+        """The other ids ``owner`` lists in ``field``: never what a typo there meant."""
+        at = self.index[(owner, field, id(node))]
+        return {x for j, x in enumerate(self.lists[(owner, field)]) if j != at}
+
+
+def _analogy(text: str, before: str, after: str) -> str | None:
+    """``text`` with the change that turns ``before`` into ``after`` (the part between their
+    common prefix and suffix), when that part occurs exactly once in it; else ``None``."""
+    p = 0
+    while p < min(len(before), len(after)) and before[p] == after[p]:
+        p += 1
+    q = 0
+    while q < min(len(before), len(after)) - p and before[-1 - q] == after[-1 - q]:
+        q += 1
+    old, new = before[p:len(before) - q], after[p:len(after) - q]
+    if not old or text.count(old) != 1:
+        return None
+    return text.replace(old, new)
 
 
 def load_tree(tree: YMap, file: str, *, max_id_length: int = MAX_ID_LENGTH,

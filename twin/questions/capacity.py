@@ -14,7 +14,8 @@ full validation:
   sweep's footprints) it is computed with the incremental engine
   (:class:`twin.physics.incremental.Incremental`). Each component's worst load over
   the failure sets is kept per set where placements changed it and as a top list
-  otherwise (R002, R004); the new rack must keep power and cooling under every single
+  otherwise (R002, R004, and P003 for a UPS whose battery limit is the lower); the new
+  rack must keep power and cooling under every single
   failure it must survive (R001, R003);
 - static: floor loading (S002), supply temperatures (C003) and the right units and a
   feed (C004) for the rack type with its pattern's links.
@@ -166,6 +167,12 @@ class CapacitySearch:
         self.reset(families)
         self.patterns: dict[str, _Pattern] = {}
         self.p_fail_limit = power_limits_kw(self.net, failover=True)
+        # a UPS must also last min_battery_min at its failure-set load (P003, as validate)
+        self.p_fail_code = ["R002"] * len(self.p_fail_limit)
+        for i, limit in enumerate(self.p_fail_limit):
+            battery = battery_limit_kw(self.net, i)
+            if battery is not None and battery < limit:
+                self.p_fail_limit[i], self.p_fail_code[i] = battery, "P003"
         self.c_fail_limit = cooling_limits_kw(self.net, failover=True)
         self.units = {u.id: u for u in layout.cooling}
         self.outage_ids = {self.net.rack_ids[r] for r in self.outage_racks}
@@ -357,7 +364,7 @@ class CapacitySearch:
         base = load + (self.add_p if power else self.add_c).get(i, 0.0)
         if over(base + v, limit):
             comp = (self.layout.power if power else self.layout.cooling)[i]
-            code = "R002" if power else "R004"
+            code = self.p_fail_code[i] if power else "R004"
             return self._bind(hall_id, comp.id, code, limit - base, v, failed, "failover")
         return None
 

@@ -1,4 +1,4 @@
-"""What-if: one failure set asked of a snapshot: what is down, what is overloaded, KPIs after.
+"""What-if: one failure set asked of a snapshot: down, overloaded, short batteries, KPIs after.
 
 A what-if is a derived snapshot (Batfish's word): the same flow evaluator with the
 named components failed, read with the same failover limits as the R checks.
@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 from twin.core import Finding
 from twin.physics.flow import evaluate
 from twin.physics.kpis import kpis
-from twin.physics.limits import cooling_utilization, failover_limit, over, power_utilization
+from twin.physics.limits import (
+    battery_runtime_min,
+    cooling_utilization,
+    failover_limit,
+    over,
+    power_utilization,
+)
 from twin.physics.snapshot import Snapshot
 
 
@@ -28,6 +34,17 @@ class Overload:
 
 
 @dataclass(frozen=True, slots=True)
+class BatteryShort:
+    """A UPS whose battery lasts less than ``policy.min_battery_min`` at its what-if load
+    (P003's rule): load in kW, runtime and the minimum in minutes."""
+
+    component: str
+    load_kw: float
+    runtime_min: float
+    min_battery_min: float
+
+
+@dataclass(frozen=True, slots=True)
 class WhatIf:
     """One failure set: what is down, what is overloaded, and the KPIs after it."""
 
@@ -39,6 +56,7 @@ class WhatIf:
     overloaded: tuple[Overload, ...] = ()
     kpis: dict | None = None
     findings: tuple[Finding, ...] = field(default=())
+    battery_short: tuple[BatteryShort, ...] = ()
 
     def as_dict(self) -> dict:
         return {
@@ -46,7 +64,8 @@ class WhatIf:
             "racks_down": list(self.racks_down),
             "racks_without_cooling": [{"rack": r, "media": list(m)}
                                       for r, m in self.racks_without_cooling],
-            "overloaded": [vars_of(o) for o in self.overloaded], "kpis": self.kpis,
+            "overloaded": [vars_of(o) for o in self.overloaded],
+            "battery_short": [vars_of(b) for b in self.battery_short], "kpis": self.kpis,
             "findings": [f.as_dict() for f in self.findings],
         }
 
@@ -73,8 +92,16 @@ def ask(snap: Snapshot, fail: Iterable[str]) -> WhatIf:
         if u is not None and over(u, limit):
             overloads.append(Overload(c.id, c.kind, result.cooling_heat_kw[j], c.capacity_kw, u,
                                       limit))
+    need = policy.min_battery_min
+    short = []
+    for i, c in enumerate(model.power):
+        load = result.power_out_kw[i]
+        if c.kind == "ups" and c.battery_min is not None and load > 0.0:
+            runtime = battery_runtime_min(c.battery_min, c.capacity_kw, load)
+            if over(need, runtime):
+                short.append(BatteryShort(c.id, load, runtime, need))
     return WhatIf(
         model.file, result.failed, tuple(down),
         tuple(r for r, up in zip(net.rack_ids, result.rack_up, strict=True) if not up),
         tuple((r, m) for r, m in zip(net.rack_ids, result.rack_lost_media, strict=True) if m),
-        tuple(overloads), kpis(net, result))
+        tuple(overloads), kpis(net, result), battery_short=tuple(short))

@@ -87,6 +87,10 @@ def whatif(w) -> str:
     for o in w.overloaded:
         lines.append(f"  {o.component} ({o.kind}) {o.load_kw:,.1f} kW of {o.capacity_kw:,.1f} kW "
                      f"({o.utilization:.1%}, failover limit {o.limit:.0%})")
+    lines.append("battery short: none" if not w.battery_short else "battery short:")
+    for b in w.battery_short:
+        lines.append(f"  {b.component} (ups) {b.runtime_min:.2f} min on battery at "
+                     f"{b.load_kw:,.1f} kW (policy.min_battery_min {b.min_battery_min:g} min)")
     lines.append("KPIs after:")
     lines += kpi_table(w.kpis)
     return _lines(lines)
