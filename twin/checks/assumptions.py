@@ -99,7 +99,9 @@ class _Groups:
 def _many(noun: str):
     """A message maker: ``N noun(s) (first: id)`` or ``noun id``."""
     def head(count: int, ident) -> str:
-        return f"{noun} {ident}" if count == 1 else f"{count:,} {noun}s (first: {ident})"
+        if count > 1:
+            return f"{count:,} {noun}s (first: {ident})"
+        return ident if ident == noun else f"{noun} {ident}"
     return head
 
 
