@@ -76,19 +76,20 @@ class _Groups:
         self.found: dict[tuple, list] = {}
 
     def add(self, code: str, ident: str | None, fld: str, value, source: str, what,
-            loc: Loc | None = None, kind: str = "") -> None:
-        key = (code, fld, repr(value), source, kind)
+            loc: Loc | None = None, kind: str = "", key: tuple | None = None) -> None:
+        key = (code, fld, repr(value), source, kind) if key is None else (code, *key)
         entry = self.found.get(key)
         if entry is None:
             if loc is None and ident is not None:
                 loc = self.layout.loc_of(ident)
-            self.found[key] = [ident, loc, 1, value, what]
+            self.found[key] = [ident, loc, 1, value, what, fld, source]
         else:
             entry[2] += 1
 
     def result(self) -> tuple[Assumption, ...]:
         out = []
-        for (code, fld, _, source, _), (ident, loc, count, value, what) in self.found.items():
+        for key, (ident, loc, count, value, what, fld, source) in self.found.items():
+            code = key[0]
             message = what(count, ident) if callable(what) else what
             loc = loc or Loc(self.layout.file, 1, 1)
             out.append(Assumption(code, ident, fld, value, source, message, loc.file, loc.line,
@@ -203,23 +204,23 @@ def _racks(g: _Groups, layout: Layout, written) -> None:
     inlet_high = layout.policy.inlet_c[1]
     cdus = {u.id for u in layout.cooling if u.kind in LIQUID_UNIT_KINDS}
     floors = {h.id: h.floor_kg_m2 for h in layout.halls}
+    given = {}  # rack type -> the checked figures it gives
+    cache = {}  # (rack type, figures taken) -> the entry's field, value, source, message
     for r in layout.racks:
         rid = r.id
         typed = r.type is not None
         if typed:
-            taken = tuple(f for f in _CHECKED_TYPE_FIELDS
-                          if written(f"{rid}.{f}") is None and _type_has(r.type, f, mine, builtin))
+            fields = given.get(r.type)
+            if fields is None:
+                fields = given[r.type] = tuple(
+                    f for f in _CHECKED_TYPE_FIELDS if _type_has(r.type, f, mine, builtin))
+            taken = tuple(f for f in fields if written(f"{rid}.{f}") is None)
             if taken:
-                rt = mine.get(r.type) or builtin.get(r.type)
-                where = ("the layout's catalog" if r.type in mine else "the built-in catalog")
-                source = f"rack type {r.type} ({where})" + (f": {rt.source}" if rt.source else "")
-                values = {f: getattr(r, f) for f in taken}
-                shown = ", ".join(f"{f} {_fig(v)}" for f, v in values.items())
-                g.add("A003", rid, ", ".join(taken), values, source,
-                      lambda n, i, t=r.type, s=shown, w=where: (
-                          f"{_many('rack')(n, i)}: figures from rack type {t} ({w}; `twin "
-                          f"catalog` shows its sources): {s}; write a figure on the rack or "
-                          "the type to override it"))
+                ck = (r.type, taken)
+                entry = cache.get(ck)
+                if entry is None:
+                    entry = cache[ck] = _type_entry(r, taken, mine, builtin)
+                g.add("A003", rid, *entry, key=ck)
 
         def default(fld: str) -> bool:
             return written(f"{rid}.{fld}") is None and not (
@@ -259,6 +260,20 @@ def _racks(g: _Groups, layout: Layout, written) -> None:
                       lambda n, i, v=r.footprint_m2: (
                           f"{_many('rack')(n, i)}: footprint_m2 not given: {v:g} m² (600 x "
                           "1200 mm) assumed for its floor loading"))
+
+
+def _type_entry(r, taken: tuple, mine: dict, builtin: dict) -> tuple:
+    """(field, value, source, message) of A003 for racks of ``r``'s type taking ``taken``."""
+    rt = mine.get(r.type) or builtin.get(r.type)
+    where = "the layout's catalog" if r.type in mine else "the built-in catalog"
+    source = f"rack type {r.type} ({where})" + (f": {rt.source}" if rt.source else "")
+    values = {f: getattr(rt, f) for f in taken}
+    shown = ", ".join(f"{f} {_fig(v)}" for f, v in values.items())
+    return (", ".join(taken), values, source,
+            lambda n, i, t=r.type, s=shown, w=where: (
+                f"{_many('rack')(n, i)}: figures from rack type {t} ({w}; `twin catalog` "
+                f"shows its sources): {s}; write a figure on the rack or the type to "
+                "override it"))
 
 
 def _type_has(name: str, fld: str, mine: dict, builtin: dict) -> bool:
