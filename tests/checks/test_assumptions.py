@@ -153,8 +153,8 @@ def test_the_text_summary_lists_them_on_stderr_and_stdout_and_exit_code_are_unch
     assert lines[0].startswith(f"{path}: 0 error(s), 0 warning(s)")
     assert lines[1] == (f"{path}: assumes {len(report(HALL).assumptions)} default(s) the verdict "
                         "rests on (write them in the layout to make them explicit):")
-    assert f"  {path}:12:3: note A001 2 loops (first: fw-a): failable by default" in lines[2]
-    assert all(line.startswith(f"  {path}:") and " note A00" in line for line in lines[2:])
+    assert f"  {path}:12:3: note: A001 2 loops (first: fw-a): failable by default" in lines[2]
+    assert all(line.startswith(f"  {path}:") and " note: A00" in line for line in lines[2:])
 
 
 def test_json_lists_them_per_layout(tmp_path):
@@ -193,3 +193,15 @@ def test_a_layout_that_does_not_load_lists_none():
     r = validate(loaded)
     assert not r.ok and r.assumptions == ()
     assert r.as_dict()["assumptions"] == []
+
+
+def test_readers_of_finding_lines_take_neither_notes_nor_assumptions_for_findings():
+    # the fuzz harness reads `FILE:LINE:COL: severity CODE message` lines from both streams
+    from tests.fuzzrun import findings_of
+
+    code, out, err = mutations.run_cli(["validate", "tests/layouts/spec-worked-example.yaml",
+                                        "--no-progress"])
+    assert code == 1 and "  note: " not in out and ": note: A001 loop fw" in err
+    assert ": note: pdu-a takes power from ups" in out
+    assert [f["code"] for f in findings_of(out, err)] == [
+        "R001", "R001", "R003", "R004", "R003", "R003", "R003"]

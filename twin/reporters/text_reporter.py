@@ -61,8 +61,10 @@ def related_lines(f) -> list[str]:
 
 
 def assumption_line(a) -> str:
-    """``FILE:LINE:COL: note CODE message``: one default the verdict rests on."""
-    return f"{a.file}:{a.line}:{a.column}: note {a.code} {a.message}{_via(a.via)}"
+    """``FILE:LINE:COL: note: CODE message``: one default the verdict rests on. ``note:``
+    has its colon, as the related locations' lines, so that no reader of
+    ``SEVERITY CODE`` finding lines takes it for a finding."""
+    return f"{a.file}:{a.line}:{a.column}: note: {a.code} {a.message}{_via(a.via)}"
 
 
 def validation(reports) -> tuple[str, str]:
