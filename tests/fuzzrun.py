@@ -309,7 +309,8 @@ def model_values(obj):
     if dataclasses.is_dataclass(obj):
         return tuple((f.name, model_values(getattr(obj, f.name)))
                      for f in dataclasses.fields(obj)
-                     if f.name not in ("loc", "locs", "_loc_index", "file"))
+                     if f.name not in ("loc", "locs", "_loc_index", "refs", "_ref_index",
+                                       "file"))
     if isinstance(obj, (list, tuple)):
         return tuple(model_values(v) for v in obj)
     if isinstance(obj, dict):

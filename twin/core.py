@@ -139,6 +139,30 @@ def typo_cost(typed: str, name: str, bound: float = math.inf) -> float:
 SEVERITIES = ("error", "warning", "info")
 
 
+#: Related locations a finding lists at most; the rest are counted (``related_more``).
+MAX_RELATED = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """A place that explains a finding (a feed entry the failure runs through), with a
+    short message; ``via`` as for :class:`Finding`."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+    via: tuple = ()
+
+    def as_dict(self) -> dict:
+        out = {"file": self.file, "line": self.line, "column": self.column,
+               "message": self.message}
+        if self.via:
+            out["via"] = [{"instance": v.instance, "block": v.block, "file": v.file,
+                           "line": v.line, "column": v.column} for v in self.via]
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One instance of a check failing, with where it was written (1-based line/column).
@@ -161,6 +185,10 @@ class Finding:
     #: For a finding inside a block instance: the instantiations (twin.layout.model.Via),
     #: outermost first; file/line/column then point into the block's definition.
     via: tuple = ()
+    #: Related locations (R001, R003: the feed entries where the affected racks' paths
+    #: meet at the failure), at most :data:`MAX_RELATED`; ``related_more`` counts the rest.
+    related: tuple[Related, ...] = field(default=(), compare=False)
+    related_more: int = field(default=0, compare=False)
 
     def sort_key(self) -> tuple:
         return (self.file, self.line, self.column, self.code, self.component or "", self.scenario)
@@ -185,6 +213,10 @@ class Finding:
         if self.via:
             out["via"] = [{"instance": v.instance, "block": v.block, "file": v.file,
                            "line": v.line, "column": v.column} for v in self.via]
+        if self.related:
+            out["related"] = [r.as_dict() for r in self.related]
+            if self.related_more:
+                out["related_more"] = self.related_more
         return out
 
 

@@ -16,6 +16,13 @@ POD = "layouts/edge-pod.yaml"
 WORKED = "tests/layouts/spec-worked-example.yaml"
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning|info) "
                   r"(?P<code>[LTPCRS]\d{3}) (?P<msg>.+)$")
+#: A related location under a finding: indented, ``note:`` (docs/format.md, Output).
+NOTE = re.compile(r"^  (?:(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): )?note: (?P<msg>.+)$")
+
+
+def diagnostics(out: str) -> list[str]:
+    """The finding lines of a text output, without the related-location lines under them."""
+    return [line for line in out.splitlines() if not line.startswith("  ")]
 
 
 def twin(*args):
@@ -33,8 +40,10 @@ def test_clean_layouts_exit_0_with_nothing_on_stdout():
 def test_errors_exit_1_and_every_line_reads_like_a_compiler_diagnostic():
     proc = twin("validate", WORKED)
     assert proc.returncode == 1
-    lines = proc.stdout.splitlines()
+    lines = diagnostics(proc.stdout)
     assert len(lines) == 7
+    notes = [line for line in proc.stdout.splitlines() if line not in lines]
+    assert notes and all(NOTE.match(line) for line in notes), notes
     parsed = [LINE.match(line) for line in lines]
     assert all(parsed), lines
     assert [(m["line"], m["code"]) for m in parsed] == [
@@ -46,14 +55,14 @@ def test_errors_exit_1_and_every_line_reads_like_a_compiler_diagnostic():
 def test_several_files_at_once_exit_1_when_any_has_an_error():
     proc = twin("validate", HALL, WORKED)
     assert proc.returncode == 1
-    assert {LINE.match(x)["file"] for x in proc.stdout.splitlines()} == {WORKED}
+    assert {LINE.match(x)["file"] for x in diagnostics(proc.stdout)} == {WORKED}
 
 
 def test_missing_file_exits_2_and_still_reports_the_others():
     proc = twin("validate", "no-such.yaml", WORKED)
     assert proc.returncode == 2
     assert "twin: error: no-such.yaml: no such file" in proc.stderr
-    assert len(proc.stdout.splitlines()) == 7
+    assert len(diagnostics(proc.stdout)) == 7
 
 
 @pytest.mark.parametrize("args", [

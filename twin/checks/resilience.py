@@ -1,9 +1,11 @@
 """R checks: racks and components under failure sets (SPEC section 7), from the sweep."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from twin.checks import Check, Hit
+from twin.checks.explain import loop_note
 from twin.layout.model import order_key
 from twin.physics.limits import failover_limit, over
 
@@ -34,7 +36,9 @@ def check_power_lost(s) -> Iterator[Hit]:
 
 def check_cooling_lost(s) -> Iterator[Hit]:
     """R003: under a failure set a rack that must survive it has no effective unit for a medium."""
-    yield from _lost(s, s.sweep.cooling_outages, "cooling")
+    for hit in _lost(s, s.sweep.cooling_outages, "cooling"):
+        note = loop_note(s.layout, hit.scenario)  # a loop in the set: its default, the fix
+        yield dataclasses.replace(hit, message=hit.message + note) if note else hit
 
 
 def _overloads(layout, components, worst: dict) -> Iterator[Hit]:

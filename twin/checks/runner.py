@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from twin.checks import Check, Hit, registry
+from twin.checks.assumptions import assumptions
+from twin.checks.explain import with_related
 from twin.checks.topology import check_cycles
 from twin.core import Finding, UsageError
 from twin.layout.blocks import expand
@@ -50,6 +52,9 @@ class Report:
     #: The evaluated snapshot (normal operation and the sweep) when the physics checks ran,
     #: so report, export and diff ask their questions of it instead of sweeping again.
     snapshot: Snapshot | None = field(default=None, compare=False, repr=False)
+    #: The defaults twin applied that the verdict rests on (twin.checks.assumptions),
+    #: grouped; empty when the layout did not load cleanly.
+    assumptions: tuple = ()
 
     @property
     def ok(self) -> bool:
@@ -58,7 +63,8 @@ class Report:
     def as_dict(self) -> dict:
         return {"file": self.file, "ok": self.ok,
                 "findings": [f.as_dict() for f in self.findings], "kpis": self.kpis,
-                "scenarios": self.scenarios}
+                "scenarios": self.scenarios,
+                "assumptions": [a.as_dict() for a in self.assumptions]}
 
 
 def _finding(check: Check, hit: Hit, layout: Layout) -> Finding:
@@ -206,13 +212,15 @@ def validate(layout, *, contingency: int | None = None,
         findings += _run(checks, {"model", "graph"}, Snapshot(model, graph, None, None, 0),
                          model)
         findings.sort(key=Finding.sort_key)
-        return Report(model.file, capped(findings, len(findings), max_findings, model.file))
+        return Report(model.file, capped(findings, len(findings), max_findings, model.file),
+                      assumptions=assumptions(model, contingency))
     snap = snapshot(model, contingency=contingency, progress=progress, graph=graph, engine=engine)
     findings = _run(checks, set(NEEDS), snap, model)
     findings.sort(key=Finding.sort_key)
-    return Report(model.file, capped(findings, len(findings), max_findings, model.file),
+    listed = with_related(capped(findings, len(findings), max_findings, model.file), model)
+    return Report(model.file, listed,
                   {**kpis(snap.net, snap.normal), **typical_kpis(snap.net)},
-                  snap.sweep.scenarios, snap)
+                  snap.sweep.scenarios, snap, assumptions(model, contingency))
 
 
 #: What a check may need, in the order the pipeline makes it: the loaded model, its

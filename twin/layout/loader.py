@@ -10,6 +10,7 @@ from twin.layout.model import (
     LIQUID_UNIT_KINDS, POWER_KINDS, RACK_FACING_KINDS, RACK_TYPE_FIELDS, SINK_KINDS,
     SOURCE_KINDS,
     CoolingComponent, Hall, Layout, Loc, Policy, PowerComponent, Rack, RackType, Site,
+    policy_key,
 )
 from twin.layout.scalars import Bad, did_you_mean, field_value, id_problem, scalar_text, shown
 from twin.layout.source import (
@@ -147,7 +148,8 @@ class _Loader:
         self.resolve_refs()
         self.check_sinks(cooling)
         return Layout(self.file, 1, site, policy, tuple(rack_types), tuple(power),
-                      tuple(cooling), tuple(halls), tuple(racks), tuple(self.locs.items()))
+                      tuple(cooling), tuple(halls), tuple(racks), tuple(self.locs.items()),
+                      refs=self.pending_refs)
 
     def check_version(self, root: YMap) -> bool:
         entry = root.entries.get("twin")
@@ -174,6 +176,7 @@ class _Loader:
     def policy(self, entry: YEntry | None) -> Policy:
         if entry is None:
             return Policy()
+        self.locs[policy_key()] = self.loc(entry)
         node = self.mapping(entry, "policy")
         if node is None:
             return Policy()
@@ -181,6 +184,7 @@ class _Loader:
                   if v.type not in ("limits", "pair")}
         values = self.fields(node, {**schema.POLICY_FIELDS, **simple}, None, "policy",
                              skip=("max_utilization", "failover_utilization", "inlet_c"))
+        self.locs.update((policy_key(k), self.loc(e)) for k, e in node.entries.items())
         values.pop("notes", None)
         kwargs = dict(values)
         if "max_utilization" in node.entries:

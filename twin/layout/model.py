@@ -252,6 +252,12 @@ class Hall:
         return dict(self.rows).get(row)
 
 
+def policy_key(field: str | None = None) -> str:
+    """The :meth:`Layout.loc_of` key of ``policy:`` or of one of its keys, when written
+    (``"@policy.contingency"``); ``@`` is no id's, so no component's field matches."""
+    return "@policy" if field is None else f"@policy.{field}"
+
+
 @dataclass(frozen=True, slots=True)
 class Layout:
     """One loaded layout file."""
@@ -265,10 +271,17 @@ class Layout:
     cooling: tuple[CoolingComponent, ...] = ()
     halls: tuple[Hall, ...] = ()
     racks: tuple[Rack, ...] = ()
-    #: Location of each id's key and of each (id, field) key, for findings.
+    #: Location of each id's key, of each (id, field) key and of each key written under
+    #: ``policy:`` (:func:`policy_key`), for findings.
     locs: tuple[tuple[str, Loc], ...] = ()
     #: ``locs`` as a dict, built on the first lookup (a 1 GW layout has 10^5 keys).
     _loc_index: dict | None = field(default=None, init=False, repr=False, compare=False,
+                                    hash=False)
+    #: Each entry of a reference list (``from``, ``power``, ``to``, ``cooling``) as the
+    #: loader read it, (owner, field, node, ...), the node giving its place: kept as read,
+    #: and indexed only when :meth:`ref_loc` is first asked (for related locations).
+    refs: list | tuple = field(default=(), repr=False, compare=False, hash=False)
+    _ref_index: dict | None = field(default=None, init=False, repr=False, compare=False,
                                     hash=False)
 
     def loc_of(self, key: str) -> Loc | None:
@@ -278,3 +291,16 @@ class Layout:
             index = dict(self.locs)
             object.__setattr__(self, "_loc_index", index)
         return index.get(key)
+
+    def ref_loc(self, owner: str, field: str, target: str) -> Loc | None:
+        """Location of ``target`` as written in ``owner``'s ``field`` list (``from``,
+        ``power``, ``to``, ``cooling``), or ``None`` when the layout was not read so."""
+        index = self._ref_index
+        if index is None:
+            index = {(ref[0], ref[1], ref[2].text): ref[2] for ref in self.refs}
+            object.__setattr__(self, "_ref_index", index)
+        node = index.get((owner, field, target))
+        if node is None:
+            return None
+        return Loc(getattr(node, "file", None) or self.file, node.line, node.column,
+                   getattr(node, "via", ()) or ())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from twin.checks import registry
-from twin.reporters.text_reporter import finding_line, one_line
+from twin.reporters.text_reporter import finding_line, one_line, related_lines
 
 
 def _text(value: str) -> str:
@@ -29,7 +29,8 @@ def _ran(findings) -> tuple[tuple[str, ...], str]:
 
 
 def _line(f) -> str:
-    return finding_line(f)
+    """The finding's line and, indented under it, its related locations."""
+    return "\n".join((finding_line(f), *map(one_line, related_lines(f))))
 
 
 def document(reports) -> ET.Element:

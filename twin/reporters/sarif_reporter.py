@@ -5,7 +5,9 @@ kebab name). Each finding becomes a result with an explicit level, its message, 
 as a path relative to a root (``uriBaseId`` ``%SRCROOT%``, defined in the run's
 ``originalUriBaseIds``; the root is the current directory unless given) and the line and
 column of what to change; its component, scenario and racks are result properties. A
-finding inside a block instance adds the instantiating lines as ``relatedLocations``.
+finding inside a block instance adds the instantiating lines as ``relatedLocations``, and
+an R001 or R003 finding the feed entries where the racks' paths meet at the failure. The
+defaults each verdict rests on are in the run's ``properties.assumptions``.
 Only ``validation`` is offered; other commands reject the format.
 """
 from __future__ import annotations
@@ -72,11 +74,15 @@ def _result(f, rule_index: dict[str, int], root: str | None) -> dict:
         out["ruleIndex"] = rule_index[f.code]
     if f.data:
         out["properties"]["data"] = dict(f.data)
-    if f.via:
-        out["relatedLocations"] = [
-            {"id": i, "physicalLocation": _physical(v.file, v.line, v.column, root),
-             "message": {"text": f"{v.instance} (block {v.block}) instantiated here"}}
-            for i, v in enumerate(f.via)]
+    related = [{"physicalLocation": _physical(v.file, v.line, v.column, root),
+                "message": {"text": f"{v.instance} (block {v.block}) instantiated here"}}
+               for v in f.via]
+    related += [{"physicalLocation": _physical(r.file, r.line, r.column, root),
+                 "message": {"text": r.message}} for r in f.related]
+    if related:
+        out["relatedLocations"] = [{"id": i, **loc} for i, loc in enumerate(related)]
+    if f.related_more:
+        out["properties"]["relatedMore"] = f.related_more
     return out
 
 
@@ -96,6 +102,12 @@ def log(reports, *, root: str | None = None) -> dict:
               "properties": {"tags": [c.family]}} for c in checks]
     rule_index = {c.code: i for i, c in enumerate(checks)}
     results = [_result(f, rule_index, root) for r in reports for f in r.findings]
+    # The defaults each verdict rests on are about the layouts, not about twin's own run
+    # (what SARIF's notifications describe, 3.58.1), and no problem was found (no result):
+    # they go in the run's property bag (3.8), each with the layout it belongs to.
+    assumptions = [{"layout": r.file, **a.as_dict(),
+                    "location": {"physicalLocation": _physical(a.file, a.line, a.column, root)}}
+                   for r in reports for a in getattr(r, "assumptions", ())]
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -104,6 +116,7 @@ def log(reports, *, root: str | None = None) -> dict:
             "originalUriBaseIds": {SRCROOT: {"uri": root_uri(root)}},
             "columnKind": "unicodeCodePoints",
             "results": results,
+            "properties": {"assumptions": assumptions},
         }],
     }
 

@@ -43,9 +43,38 @@ def finding_line(f) -> str:
     return one_line(line)
 
 
+def _via(via) -> str:
+    if not via:
+        return ""
+    return " [in " + "; ".join(f"{v.instance} (block {v.block}) instantiated at "
+                               f"{v.file}:{v.line}:{v.column}" for v in via) + "]"
+
+
+def related_lines(f) -> list[str]:
+    """A finding's related locations as indented ``  FILE:LINE:COL: note: ...`` lines
+    after its own line, as compilers print notes (none for most findings)."""
+    lines = [f"  {r.file}:{r.line}:{r.column}: note: {r.message}{_via(r.via)}"
+             for r in getattr(f, "related", ())]
+    if getattr(f, "related_more", 0):
+        lines.append(f"  note: and {f.related_more:,} more related location(s)")
+    return lines
+
+
+def assumption_line(a) -> str:
+    """``FILE:LINE:COL: note: CODE message``: one default the verdict rests on. ``note:``
+    has its colon, as the related locations' lines, so that no reader of
+    ``SEVERITY CODE`` finding lines takes it for a finding."""
+    return f"{a.file}:{a.line}:{a.column}: note: {a.code} {a.message}{_via(a.via)}"
+
+
 def validation(reports) -> tuple[str, str]:
-    """Findings for stdout, and a summary per layout for stderr."""
-    out = [finding_line(f) for r in reports for f in r.findings]
+    """Findings for stdout, each followed by its related locations (indented), and for
+    stderr a summary per layout with the defaults its verdict rests on under it."""
+    out = []
+    for r in reports:
+        for f in r.findings:
+            out.append(finding_line(f))
+            out += related_lines(f)
     summary = []
     for r in reports:
         errors = sum(f.severity == "error" for f in r.findings)
@@ -54,6 +83,11 @@ def validation(reports) -> tuple[str, str]:
         if r.kpis is not None:
             line += f", {r.scenarios} failure scenario(s) evaluated; " + kpi_brief(r.kpis)
         summary.append(one_line(line))
+        found = getattr(r, "assumptions", ())
+        if found:
+            summary.append(f"{r.file}: assumes {len(found)} default(s) the verdict rests on "
+                           "(write them in the layout to make them explicit):")
+            summary += [f"  {assumption_line(a)}" for a in found]
     return _lines(out), _lines(summary)
 
 
