@@ -129,7 +129,7 @@ def test_checks_that_do_not_run_for_want_of_a_figure_are_listed():
           grid: {kind: utility, capacity_kw: 1000, failable: false}
         cooling:
           cdu-1: {kind: cdu, capacity_kw: 500, failable: false, to: ch}
-          ch: {kind: chiller, capacity_kw: 600, failable: false}
+          ch: {kind: chiller, capacity_kw: 600, failable: false, power: grid}
         space:
           h1: {area_m2: 100, rows: {a: 4}}
         racks:
