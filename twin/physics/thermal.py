@@ -24,20 +24,25 @@ from twin.physics.flow import FlowResult, Network, evaluate
 from twin.physics.limits import over
 
 #: Dry cooler: leaving water this far above the ambient dry-bulb at rated capacity
-#: (DOMAIN 10, dry_cooler approach 6 K [U]).
+#: (an engineering assumption of this project; no published source confirmed it).
 DRY_COOLER_APPROACH_K = 6.0
-#: Cooling tower: leaving water this far above the ambient wet-bulb (DOMAIN 10, 4 K [U]).
+#: Cooling tower: leaving water this far above the ambient wet-bulb (an engineering
+#: assumption of this project; no published source confirmed it).
 TOWER_APPROACH_K = 4.0
-#: CDU: secondary (TCS) supply this far above the facility water it is fed (DOMAIN 2.2:
-#: CoolIT rates liquid-to-liquid CDUs at a 5 K approach [V]; Vertiv CoolChip at 4 K).
+#: CDU: secondary (TCS) supply this far above the facility water it is fed: the CHx2000
+#: is rated at a 5 °C approach (CoolIT Systems, "CHx2000" CDU product page,
+#: https://www.coolitsystems.com/cdu-product/chx2000/, undated; docs/simulate.md).
 CDU_APPROACH_K = 5.0
 #: Chilled-water coil of an air unit: supply air this far above the entering water
 #: (an engineering assumption of this project [U]).
 AIR_COIL_APPROACH_K = 6.0
-#: TCS supply of a CDU without ``supply_c`` (DOMAIN 10: 35 °C default, W45 maximum [S/V]).
+#: TCS supply of a CDU without ``supply_c``: a default of this project, 10 K inside the
+#: 45 °C of ASHRAE liquid class W45 (ASHRAE TC 9.9, "Thermal Guidelines for Data
+#: Processing Environments", 5th edition, 2021; docs/simulate.md).
 CDU_SUPPLY_C = 35.0
-#: AHRI 550/590 rating conditions (DOMAIN 4 [S]): 44 °F leaving chilled water, 54 °F
-#: return, 85 °F entering condenser water, 95 °F ambient for air-cooled condensers.
+#: AHRI 550/590 rating conditions (AHRI Standard 550/590 (I-P)-2023, Table 1; URL in
+#: docs/simulate.md): 44 °F leaving chilled water, 54 °F return, 85 °F entering
+#: condenser water, 95 °F ambient for air-cooled condensers.
 AHRI_CHW_C = (44.0 - 32.0) / 1.8
 AHRI_CHW_RANGE_K = (54.0 - 44.0) / 1.8
 AHRI_CONDENSER_WATER_C = (85.0 - 32.0) / 1.8
@@ -50,7 +55,7 @@ CONDENSER_APPROACH_WATER_K = 7.0
 #: Smallest refrigerant lift the Carnot-fraction model uses (it bounds the COP) [U].
 MIN_LIFT_K = 10.0
 #: Fans of an air-cooled chiller's free-cooling coil, as a share of the heat they reject
-#: (DOMAIN 10: dry-cooler fans 1.5-3 % of heat [U]; the middle, as in the example hall).
+#: (an engineering assumption of this project, as the example hall's dry-cooler fans).
 FREE_COOLING_FAN_SHARE = 0.025
 
 KELVIN = 273.15
