@@ -29,6 +29,7 @@ def hand_calculation() -> dict:
     # cannot make the 30 °C water the CDUs ask for (35 °C supply less 5 K): below
     # 36 + 6 K approach it holds nothing at the setpoint, so its fans run flat out.
     fws = liquid + cdu_draw                                # 5,143.28544
+    assert fws / 5 < 2000 * (40 - 36) / 6                  # 1,028.7 < 1,333.3 at 40 °C
     dry_draw = 5 * 50.0                                    # 250
     # CRAHs pass heat plus fan draw to chilled water and two air-cooled chillers rated
     # COP 2.9 at AHRI 550/590 (6.67 °C water, 35 °C air). Carnot fraction with the

@@ -127,8 +127,9 @@ def check_design_rejection(s) -> Iterator[Hit]:
                if r.at_hottest_kw > 0.0 else "so it rejects nothing at all")
         setpoint = (f" (its setpoint is {r.supply_c:g} °C)"
                     if over(t_a + a, r.supply_c) and r.supply_c < t_w else "")
+        kind = u.kind.replace("-", " ")
         yield Hit(u.id, f"{u.kind} {u.id} is short at the design ambient, {r.ambient} "
-                  f"{t_a:g} °C: a {u.kind.replace('-', ' ')} cannot deliver water colder than {_AIR[r.ambient]} "
+                  f"{t_a:g} °C: a {kind} cannot deliver water colder than {_AIR[r.ambient]} "
                   f"plus its approach ({t_a:g} + {a:g} = {t_a + a:g} °C), and its racks accept "
                   f"water at most {t_w:g} °C{setpoint}: {got}; it takes {load:,.1f} kW "
                   f"{when}, over its {limit:.0%} {word}: {_design_fix(r, load, limit)}",
