@@ -735,7 +735,8 @@ def test_campus_is_about_a_gigawatt_of_gb300_racks_and_clean():
     assert len(layout.racks) == 7040
     assert {r.type for r in layout.racks} == {"gb300-nvl72"}
     assert report.kpis["it_kw"] == pytest.approx(999_680)
-    assert 1.10 <= report.kpis["pue"] <= 1.12
+    # at its 35 °C design ambient: dry-cooler fans flat out, chillers at their COP there
+    assert 1.10 <= report.kpis["pue"] <= 1.13
 
 
 def test_campus_is_written_in_under_400_lines():

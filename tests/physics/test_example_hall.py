@@ -13,7 +13,9 @@ HALL = ROOT / "layouts" / "gb300-hall.yaml"
 
 
 def hand_calculation() -> dict:
-    """layouts/gb300-hall.yaml by hand, following the load-flow rules step by step (kW)."""
+    """layouts/gb300-hall.yaml by hand, following the load-flow rules step by step (kW),
+    with the chillers and dry coolers at its 36 °C design ambient (docs/format.md,
+    "Design conditions")."""
     racks, rack_kw = 40, 142.0
     it = racks * rack_kw                                   # 5,680
     liquid, air = it * 0.90, it * 0.10                     # 5,112 and 568
@@ -22,13 +24,22 @@ def hand_calculation() -> dict:
     # equally; five 150 kW CRAHs (6 kW fans) share the air heat equally.
     cdu_draw = 12.24 * (liquid / 5) / 2000 * 5             # 31.28544
     crah_draw = 6.0 * (air / 5) / 150 * 5                  # 22.72
-    # CDUs pass heat plus pump draw to the facility-water loop and on to five 1,500 kW
-    # dry coolers (37.5 kW fans at full load).
+    # CDUs pass heat plus pump draw to the facility-water loop and on to five 2,000 kW
+    # dry coolers (50 kW fans at full load). At the 36 °C design ambient a dry cooler
+    # cannot make the 30 °C water the CDUs ask for (35 °C supply less 5 K): below
+    # 36 + 6 K approach it holds nothing at the setpoint, so its fans run flat out.
     fws = liquid + cdu_draw                                # 5,143.28544
-    dry_draw = 37.5 * fws / 1500                           # 128.582136
-    # CRAHs pass heat plus fan draw to chilled water and two chillers with COP 2.9.
+    assert fws / 5 < 2000 * (40 - 36) / 6                  # 1,028.7 < 1,333.3 at 40 °C
+    dry_draw = 5 * 50.0                                    # 250
+    # CRAHs pass heat plus fan draw to chilled water and two air-cooled chillers rated
+    # COP 2.9 at AHRI 550/590 (6.67 °C water, 35 °C air). Carnot fraction with the
+    # refrigerant 2 K below the water and 15 K above the air:
+    # eta = 2.9 x (50 - 4.667) / (4.667 + 273.15); at 18 °C water and 36 °C air
+    # COP = eta x (16 + 273.15) / (51 - 16), no free cooling (coil air 42 °C > 23.6 °C).
+    eta = 2.9 * (35 + 15 - (44 - 32) / 1.8 + 2) / ((44 - 32) / 1.8 - 2 + 273.15)
+    cop = eta * (18 - 2 + 273.15) / (36 + 15 - (18 - 2))   # 3.9094
     chw = air + crah_draw                                  # 590.72
-    chiller_draw = chw / 2.9                               # 203.6966
+    chiller_draw = chw / cop                               # 151.1
     cooling = cdu_draw + crah_draw + dry_draw + chiller_draw
 
     # Each rack splits 142 kW over its A and B busway: 71 kW per feed; five racks per
@@ -52,8 +63,8 @@ def hand_calculation() -> dict:
 
 def test_hand_calculation_gives_the_expected_round_figures():
     hand = hand_calculation()
-    assert hand["facility_kw"] == pytest.approx(6305.98, abs=0.01)
-    assert hand["pue"] == pytest.approx(1.1102, abs=1e-4)
+    assert hand["facility_kw"] == pytest.approx(6375.50, abs=0.01)
+    assert hand["pue"] == pytest.approx(1.1224, abs=1e-4)
 
 
 def test_validate_json_reports_the_hand_calculated_kpis():

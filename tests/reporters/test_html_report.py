@@ -243,7 +243,7 @@ def test_page_has_every_section(hall_page):
     root = _tree(hall_page)
     ids = {e.get("id") for e in root.iter() if e.get("id")}
     assert {"kpis", "floor", "power", "cooling", "findings", "n1", "tip"} <= ids
-    assert "5,680.0 kW" in hall_page and "1.110" in hall_page  # IT power and PUE
+    assert "5,680.0 kW" in hall_page and "1.122" in hall_page  # IT power and PUE at 36 °C
 
 
 def test_findings_and_failure_sets_of_a_broken_layout_are_tabled():

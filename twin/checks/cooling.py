@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from twin.checks import Check, Hit
-from twin.layout.model import AIR_UNIT_KINDS
-from twin.physics.limits import cooling_limit_kw, normal_limit, over
+from twin.layout.model import AIR_UNIT_KINDS, order_key
+from twin.physics.limits import cooling_limit_kw, failover_limit, normal_limit, over
 
 
 def check_over_limit(s) -> Iterator[Hit]:
@@ -76,6 +76,85 @@ def check_unserved(s) -> Iterator[Hit]:
             yield Hit(r.id, f"rack {r.id} has " + "; ".join(missing))
 
 
+_AIR = {"dry-bulb": "the air", "wet-bulb": "the wet-bulb"}
+
+
+def _design_fix(r, load: float, limit: float) -> str:
+    """What would make a dry cooler or tower ``r`` carry ``load`` at the design ambient."""
+    share = r.at_hottest_kw / r.capacity_kw
+    fix = []
+    if share > 0.0:
+        fix.append(f"give it at least {load / (limit * share):,.1f} kW of rated capacity (or "
+                   "add units)")
+    else:
+        fix.append("add heat rejection that works at this ambient")
+    fix.append("lower the approach (adiabatic assist)" if r.kind == "dry-cooler"
+               else "a tower with a closer approach")
+    fix.append("or let the racks accept warmer water")
+    return ", ".join(fix)
+
+
+def check_design_rejection(s) -> Iterator[Hit]:
+    """C005: a dry cooler or tower short of the heat it takes at the design ambient.
+
+    Its capacity there is simulate's (:func:`twin.physics.thermal.rejector_hours`) at the
+    hottest water its racks accept; compared with ``max_utilization`` in normal operation
+    and with ``failover_utilization`` under its worst failure set (R004's), so the two
+    commands agree at ``site.design_ambient_c``.
+    """
+    design = s.design
+    if design is None:
+        return
+    policy, worst = s.layout.policy, (s.sweep.cooling_worst if s.sweep is not None else {})
+    for r in design.rejectors:
+        if not over(r.capacity_kw, r.at_hottest_kw):
+            continue  # full capacity at this ambient: C001 and R004 say it all
+        u = s.layout.cooling[r.index]
+        load, limit, when = r.heat_kw, normal_limit(policy, u.kind), "in normal operation"
+        scenario: tuple[str, ...] = ()
+        if not over(load, limit * r.at_hottest_kw):
+            w = worst.get(r.index)
+            limit = failover_limit(policy, u.kind)
+            if w is None or not over(w.utilization * r.capacity_kw, limit * r.at_hottest_kw):
+                continue
+            load = w.utilization * r.capacity_kw
+            scenario = tuple(sorted(w.scenario, key=lambda i: order_key(s.layout.loc_of(i))))
+            when = (f"when {' and '.join(scenario)} "
+                    f"{'fails' if len(scenario) == 1 else 'fail'}")
+        word = "limit" if not scenario else "failover limit"
+        t_a, t_w, a = r.ambient_c, r.max_supply_c, r.approach_k
+        got = (f"at {t_w:g} °C it rejects {r.capacity_kw:,.1f} × ({t_w:g} − {t_a:g}) / {a:g} = "
+               f"{r.at_hottest_kw:,.1f} kW of its rated {r.capacity_kw:,.1f} kW"
+               if r.at_hottest_kw > 0.0 else "so it rejects nothing at all")
+        setpoint = (f" (its setpoint is {r.supply_c:g} °C)"
+                    if over(t_a + a, r.supply_c) and r.supply_c < t_w else "")
+        kind = u.kind.replace("-", " ")
+        yield Hit(u.id, f"{u.kind} {u.id} is short at the design ambient, {r.ambient} "
+                  f"{t_a:g} °C: a {kind} cannot deliver water colder than {_AIR[r.ambient]} "
+                  f"plus its approach ({t_a:g} + {a:g} = {t_a + a:g} °C), and its racks accept "
+                  f"water at most {t_w:g} °C{setpoint}: {got}; it takes {load:,.1f} kW "
+                  f"{when}, over its {limit:.0%} {word}: {_design_fix(r, load, limit)}",
+                  scenario=scenario,
+                  data=(("load_kw", load), ("capacity_kw", r.capacity_kw),
+                        ("design_capacity_kw", r.at_hottest_kw), ("limit", limit),
+                        ("ambient_c", t_a), ("approach_k", a), ("max_supply_c", t_w)))
+
+
+def check_design_wet_bulb(s) -> Iterator[Hit]:
+    """C006: towers checked at the design dry-bulb because no design wet-bulb is given."""
+    design = s.design
+    if design is None or design.wet_bulb_given:
+        return
+    for r in design.rejectors:
+        if r.kind == "cooling-tower":
+            u = s.layout.cooling[r.index]
+            yield Hit(u.id, f"cooling-tower {u.id} is checked at a wet-bulb equal to the "
+                      f"{design.dry_bulb_c:g} °C design dry-bulb (saturated air, the "
+                      "conservative bound), since the site gives no design wet-bulb: give "
+                      "site.design_wet_bulb_c",
+                      data=(("wet_bulb_c", design.wet_bulb_c),))
+
+
 _F = "cooling"
 _NEEDS = ("normal",)  # what the runner must give these checks (checks/runner.py)
 CHECKS = (
@@ -89,4 +168,10 @@ CHECKS = (
     Check("C004", "rack-unserved", "error", _F,
           "rack with liquid heat but no cdu, air heat but no air unit, or no power feed",
           check_unserved, needs=_NEEDS),
+    Check("C005", "heat-rejection-short-at-design", "error", _F,
+          "dry cooler or tower short of its heat at `site.design_ambient_c` (normal operation "
+          "or its worst failure set)", check_design_rejection, needs=("normal", "sweep")),
+    Check("C006", "design-wet-bulb-assumed", "warning", _F,
+          "cooling tower checked at wet-bulb = design dry-bulb: no `site.design_wet_bulb_c`",
+          check_design_wet_bulb, needs=_NEEDS),
 )

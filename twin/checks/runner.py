@@ -24,6 +24,7 @@ from twin.physics.graph import build_graph
 from twin.physics.kpis import kpis, typical_kpis
 from twin.physics.snapshot import Snapshot
 from twin.physics.sweep import sweep
+from twin.physics.thermal import at_design
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,14 +178,22 @@ def snapshot(layout: Layout, *, contingency: int | None = None, progress=None,
              with_sweep: bool = True, graph=None, engine: str = "incremental") -> Snapshot:
     """Compile and evaluate a clean layout (no L findings, no cycles).
 
+    When the layout gives ``site.design_ambient_c``, chillers, dry coolers and towers
+    draw as at that ambient (:func:`twin.physics.thermal.at_design`), in normal
+    operation and in every failure set.
+
     ``engine`` picks the contingency engine: ``incremental`` or ``reference``.
     """
     k = layout.policy.contingency if contingency is None else contingency
     net = compile_network(layout)
-    normal = evaluate(net)
+    design = at_design(layout, net)  # site.design_ambient_c: the plant at that ambient
+    if design is None:
+        normal = evaluate(net)
+    else:
+        net, normal, design = design
     result = sweep(net, normal, k, progress=progress, engine=engine) if with_sweep else None
     return Snapshot(layout, graph if graph is not None else build_graph(layout), net, normal, k,
-                    result)
+                    result, design)
 
 
 def validate(layout, *, contingency: int | None = None,

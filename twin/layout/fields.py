@@ -63,6 +63,7 @@ SITE_FIELDS = {
     "name": Field("str", doc="site name"),
     "electricity_usd_per_mwh": non_negative("energy price, USD/MWh"),
     "design_ambient_c": temperature("design ambient dry-bulb, °C"),
+    "design_wet_bulb_c": temperature("design ambient wet-bulb, °C (cooling towers)"),
     "capex_usd_per_mw": non_negative("build cost per MW of critical IT, USD/MW (simulate)"),
     "capex_life_years": positive("building life for amortisation, years (simulate)"),
     "rack_life_years": positive("IT equipment life for amortisation, years (simulate)"),

@@ -68,11 +68,13 @@ class Loc:
 
 @dataclass(frozen=True, slots=True)
 class Site:
-    """Site-wide facts: name, energy price (USD/MWh), design ambient (°C), capital costs."""
+    """Site-wide facts: name, energy price (USD/MWh), design ambient and wet-bulb (°C),
+    capital costs."""
 
     name: str | None = None
     electricity_usd_per_mwh: float | None = None
     design_ambient_c: float | None = None
+    design_wet_bulb_c: float | None = None
     capex_usd_per_mw: float | None = None
     capex_life_years: float | None = None
     rack_life_years: float | None = None

@@ -6,7 +6,7 @@ questions asked of another failure set.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from twin.physics.flow import FlowResult, Network
 from twin.physics.limits import TOLERANCE, over  # noqa: F401 - their home is physics.limits
@@ -25,3 +25,6 @@ class Snapshot:
     normal: FlowResult
     policy_contingency: int
     sweep: SweepResult | None = None
+    #: :class:`twin.physics.thermal.Design` when the layout gives its design conditions
+    #: (``net`` and ``normal`` are then at them), else ``None``.
+    design: Any = None

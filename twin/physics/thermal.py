@@ -14,29 +14,35 @@ each lives here, so that a check at the design ambient can use the same ones.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from twin.layout.model import AIR_UNIT_KINDS, LIQUID_UNIT_KINDS, Layout
-from twin.physics.flow import Network
+from twin.physics.flow import FlowResult, Network, evaluate
 from twin.physics.limits import over
 
 #: Dry cooler: leaving water this far above the ambient dry-bulb at rated capacity
-#: (DOMAIN 10, dry_cooler approach 6 K [U]).
+#: (an engineering assumption of this project; no published source confirmed it).
 DRY_COOLER_APPROACH_K = 6.0
-#: Cooling tower: leaving water this far above the ambient wet-bulb (DOMAIN 10, 4 K [U]).
+#: Cooling tower: leaving water this far above the ambient wet-bulb (an engineering
+#: assumption of this project; no published source confirmed it).
 TOWER_APPROACH_K = 4.0
-#: CDU: secondary (TCS) supply this far above the facility water it is fed (DOMAIN 2.2:
-#: CoolIT rates liquid-to-liquid CDUs at a 5 K approach [V]; Vertiv CoolChip at 4 K).
+#: CDU: secondary (TCS) supply this far above the facility water it is fed: the CHx2000
+#: is rated at a 5 °C approach (CoolIT Systems, "CHx2000" CDU product page,
+#: https://www.coolitsystems.com/cdu-product/chx2000/, undated; docs/simulate.md).
 CDU_APPROACH_K = 5.0
 #: Chilled-water coil of an air unit: supply air this far above the entering water
 #: (an engineering assumption of this project [U]).
 AIR_COIL_APPROACH_K = 6.0
-#: TCS supply of a CDU without ``supply_c`` (DOMAIN 10: 35 °C default, W45 maximum [S/V]).
+#: TCS supply of a CDU without ``supply_c``: a default of this project, 10 K inside the
+#: 45 °C of ASHRAE liquid class W45 (ASHRAE TC 9.9, "Thermal Guidelines for Data
+#: Processing Environments", 5th edition, 2021; docs/simulate.md).
 CDU_SUPPLY_C = 35.0
-#: AHRI 550/590 rating conditions (DOMAIN 4 [S]): 44 °F leaving chilled water, 54 °F
-#: return, 85 °F entering condenser water, 95 °F ambient for air-cooled condensers.
+#: AHRI 550/590 rating conditions (AHRI Standard 550/590 (I-P)-2023, Table 1; URL in
+#: docs/simulate.md): 44 °F leaving chilled water, 54 °F return, 85 °F entering
+#: condenser water, 95 °F ambient for air-cooled condensers.
 AHRI_CHW_C = (44.0 - 32.0) / 1.8
 AHRI_CHW_RANGE_K = (54.0 - 44.0) / 1.8
 AHRI_CONDENSER_WATER_C = (85.0 - 32.0) / 1.8
@@ -49,7 +55,7 @@ CONDENSER_APPROACH_WATER_K = 7.0
 #: Smallest refrigerant lift the Carnot-fraction model uses (it bounds the COP) [U].
 MIN_LIFT_K = 10.0
 #: Fans of an air-cooled chiller's free-cooling coil, as a share of the heat they reject
-#: (DOMAIN 10: dry-cooler fans 1.5-3 % of heat [U]; the middle, as in the example hall).
+#: (an engineering assumption of this project, as the example hall's dry-cooler fans).
 FREE_COOLING_FAN_SHARE = 0.025
 
 KELVIN = 273.15
@@ -235,3 +241,131 @@ def chiller_hours(capacity_kw: float, power_kw: float | None, cop: float | None,
     if power_kw is not None and power_kw <= 0.0:
         draw = np.zeros_like(heat_kw)
     return ChillerHours("dry-bulb" if air else REJECTION_AMBIENT[condenser][0], draw, cop_h, x)
+
+
+# --------------------------------------------------------------------------- design conditions
+@dataclass(frozen=True, slots=True)
+class DesignRejector:
+    """A dry cooler or tower at the design ambient, in normal operation at design load.
+
+    Capacities are :func:`rejector_hours`'s at the one design hour: at the unit's
+    setpoint and at the hottest water its racks accept (kW).
+    """
+
+    index: int
+    kind: str
+    ambient: str  # dry-bulb or wet-bulb
+    ambient_c: float
+    approach_k: float
+    supply_c: float
+    max_supply_c: float
+    capacity_kw: float  # rated
+    at_setpoint_kw: float
+    at_hottest_kw: float
+    heat_kw: float
+    draw_kw: float
+
+
+@dataclass(frozen=True, slots=True)
+class DesignChiller:
+    """A chiller at the design ambient: :func:`chiller_hours` at the one design hour."""
+
+    index: int
+    ambient: str
+    supply_c: float
+    cop: float
+    mechanical: float  # 0: full free cooling (economiser), 1: none
+    kw_per_kw: float  # draw per kW of heat taken
+
+
+@dataclass(frozen=True, slots=True)
+class Design:
+    """The design conditions a layout gives (``site.design_ambient_c``, ``design_wet_bulb_c``)
+    and what they do to its heat-rejection plant."""
+
+    dry_bulb_c: float
+    wet_bulb_c: float
+    wet_bulb_given: bool  # False: wet-bulb taken equal to the dry-bulb (saturated air)
+    rejectors: tuple[DesignRejector, ...]
+    chillers: tuple[DesignChiller, ...]
+
+
+def _one(x) -> float:
+    """The one value of a design-hour result (a number or a one-hour array)."""
+    return float(np.asarray(x, dtype=float).reshape(-1)[0])
+
+
+def at_design(layout: Layout, net: Network) -> tuple[Network, FlowResult, Design] | None:
+    """The network and normal operation at the layout's design conditions, or ``None``
+    when ``site.design_ambient_c`` is not given.
+
+    One hour of :func:`twin.questions.simulate.simulate` at the design dry-bulb (and
+    ``site.design_wet_bulb_c``, else wet-bulb = dry-bulb, as simulate's constant weather)
+    at design load, by the same functions: a chiller draws :func:`chiller_hours` (its COP
+    at that ambient, free cooling included), a dry cooler or tower :func:`rejector_hours`
+    (fans at full speed once the setpoint cannot be held). The network returned carries
+    those draws as flow-rule coefficients, so every failure set is evaluated with them:
+    a chiller's draw per kW of heat is its design-hour one (it is linear in heat), a dry
+    cooler's or tower's fans draw ``power_kw × Q / max(capacity at setpoint, Q_normal)``,
+    which is simulate's draw in normal operation. Capacities stay as rated, so heat
+    shares in proportion to rated capacity as in simulate; the derated capacities are in
+    :class:`Design` for the checks (C005). Vectorised over the units, no loop over
+    failure sets.
+    """
+    site = layout.site
+    if site.design_ambient_c is None:
+        return None
+    dry = float(site.design_ambient_c)
+    given = site.design_wet_bulb_c is not None
+    wet = float(site.design_wet_bulb_c) if given else dry
+    temps = water_temperatures(layout, net)
+    condenser = condenser_of(layout, net)
+    kinds, caps = net.cooling_kind, net.cooling_capacity_kw
+    power, cops = list(net.cooling_power_kw), list(net.cooling_cop)
+    one = np.ones(1)
+    chillers = []
+    for j, kind in enumerate(kinds):
+        cap, pk = caps[j], power[j]
+        if kind != "chiller" or (pk is not None and (pk <= 0.0 or not cap)):
+            continue  # not a chiller, or one that draws nothing by the flow rule
+        ch = chiller_hours(cap, pk, cops[j], one, temps[j][0], condenser[j], dry, wet)
+        k = _one(ch.draw_kw)
+        if cap:
+            power[j] = k * cap
+        elif k > 0.0:
+            cops[j] = 1.0 / k
+        else:
+            power[j] = 0.0
+        chillers.append(DesignChiller(j, ch.ambient, temps[j][0], _one(ch.cop),
+                                      _one(ch.mechanical), k))
+    net = dataclasses.replace(net, cooling_power_kw=tuple(power), cooling_cop=tuple(cops))
+    plant = [j for j, kind in enumerate(kinds) if kind in REJECTION_AMBIENT and caps[j]]
+    at = {}
+
+    def draw(j: int, q: float) -> float | None:
+        if j not in at:
+            return None
+        rej = rejector_hours(kinds[j], caps[j], power[j], np.array([q]), temps[j][0],
+                             temps[j][1], dry, wet)
+        at[j] = (rej, q)
+        return _one(rej.draw_kw)
+
+    at.update((j, None) for j in plant)
+    normal = evaluate(net, draw=draw)
+    rejectors = []
+    for j in plant:
+        which, approach = REJECTION_AMBIENT[kinds[j]]
+        found = at[j]
+        q = 0.0 if found is None else found[1]
+        rej = found[0] if found is not None else rejector_hours(
+            kinds[j], caps[j], power[j], np.zeros(1), temps[j][0], temps[j][1], dry, wet)
+        cap_set = _one(rej.capacity_at_setpoint_kw)
+        pk = power[j]
+        if pk and max(cap_set, q) > 0.0:
+            power[j] = pk * caps[j] / max(cap_set, q)
+        rejectors.append(DesignRejector(
+            j, kinds[j], which, dry if which == "dry-bulb" else wet, approach, temps[j][0],
+            temps[j][1], caps[j], cap_set, _one(rej.capacity_at_hottest_kw), q,
+            _one(rej.draw_kw)))
+    net = dataclasses.replace(net, cooling_power_kw=tuple(power))
+    return net, normal, Design(dry, wet, given, tuple(rejectors), tuple(chillers))

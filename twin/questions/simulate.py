@@ -231,10 +231,17 @@ class _Plant:
 
 # --------------------------------------------------------------------------- simulate
 def default_weather(layout: Layout) -> Weather:
-    """The weather of a run given no weather file: ``site.design_ambient_c`` all year,
-    else 25 °C (docs/simulate.md)."""
-    design = layout.site.design_ambient_c
-    return constant(design if design is not None else 25.0)
+    """The weather of a run given no weather file: ``site.design_ambient_c`` all year
+    (with ``site.design_wet_bulb_c`` when given), else 25 °C (docs/simulate.md)."""
+    site = layout.site
+    if site.design_ambient_c is None:
+        return constant(DEFAULT_AMBIENT_C)
+    weather = constant(site.design_ambient_c)
+    if site.design_wet_bulb_c is None:
+        return weather
+    return dataclasses.replace(
+        weather, station=f"{weather.station}, wet-bulb {site.design_wet_bulb_c:g} °C",
+        wet_bulb_c=np.full(len(weather.dry_bulb_c), float(site.design_wet_bulb_c)))
 
 
 def simulate(layout: Layout, weather: Weather, profile: Profile, *, hours: int = HOURS_PER_YEAR,
@@ -251,7 +258,9 @@ def simulate(layout: Layout, weather: Weather, profile: Profile, *, hours: int =
     dry = np.asarray(weather.dry_bulb_c[:hours], dtype=float)
     wet = np.asarray(weather.wet_bulb_c[:hours], dtype=float)
     net = compile_network(layout)
-    design = evaluate(net)
+    # validate's figures: at the design conditions when the layout gives them
+    at = thermal.at_design(layout, net)
+    design = evaluate(net) if at is None else at[1]
     racks = layout.racks
     typical_net = at_typical_power(net)
     typical = list(typical_net.rack_it_kw)
@@ -316,7 +325,7 @@ def simulate(layout: Layout, weather: Weather, profile: Profile, *, hours: int =
     usd_per_mtok = None
     if tokens and energy_usd is not None:
         usd_per_mtok = (energy_usd + capex["building_usd"] + capex["it_usd"]) / (tokens / 1e6)
-    design_kpis = kpis(net, design)
+    design_kpis = kpis(net if at is None else at[0], design)
     return Simulation(
         file=layout.file, hours=hours,
         weather={"source": weather.source, "station": weather.station,
