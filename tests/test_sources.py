@@ -15,10 +15,6 @@ CITATION = re.compile(r"\[S(\d+)\]")
 ANCHOR = re.compile(r'<a id="S(\d+)"></a>')
 #: The outside sheet by file name, or a citation of one of its sections ("<NAME> 8.3").
 OUTSIDE = re.compile("DOM" + r"AIN(\.md| \d)")
-#: Files another change rewrites at the same time (the resized example hall and the
-#: heat-rejection model); they cite their sources inline or from docs/sources.md.
-PENDING = ("layouts/gb300-hall.yaml", "layouts/blocks/gb300-hall.yaml",
-           "twin/physics/thermal.py", "docs/simulate.md")
 
 
 def tracked_texts() -> dict[str, str]:
@@ -75,14 +71,7 @@ def test_every_entry_is_defined_once_and_says_where_and_when():
     assert "docs/simulate.md" in text and '"Sources"' in text  # where the thermal model's are
 
 
-@pytest.mark.xfail(strict=False, reason="pending: " + ", ".join(PENDING) + " are rewritten "
-                   "by the hall resize at the same time and still cite the outside sheet")
 def test_nothing_cites_a_figure_sheet_outside_the_repository():
     found = [f"{name}:{text.count(chr(10), 0, m.start()) + 1}"
              for name, text in tracked_texts().items() for m in OUTSIDE.finditer(text)]
     assert found == []
-
-
-def test_only_the_pending_files_still_cite_the_outside_sheet():
-    left = {name for name, text in tracked_texts().items() if OUTSIDE.search(text)}
-    assert left <= set(PENDING), sorted(left - set(PENDING))
