@@ -237,3 +237,28 @@ def test_whatif_lists_the_failed_ids_in_file_order_failable_or_not(tmp_path):
         result = json.loads(proc.stdout)
         assert result["failed"] == ["crah", "a", "b", "c"], seed
         assert result["racks_down"] == ["r"]
+
+
+def test_main_raises_the_collector_thresholds_for_a_command_and_restores_them(monkeypatch):
+    import gc
+
+    import twin.cli
+    from twin.cli import GC_THRESHOLDS, main
+    before = gc.get_threshold()
+    assert before != GC_THRESHOLDS
+    seen = []
+    modules = {name: twin.cli._command(name) for name in twin.cli.COMMANDS}
+
+    class Validate:  # the real parser, a run that only looks at the collector
+        add_parser = staticmethod(modules["validate"].add_parser)
+
+        @staticmethod
+        def run(args):
+            seen.append(gc.get_threshold())
+            return 0
+
+    monkeypatch.setattr(twin.cli, "_command",
+                        lambda name: Validate if name == "validate" else modules[name])
+    assert main(["validate", str(ROOT / "layouts" / "edge-pod.yaml")]) == 0
+    assert seen == [GC_THRESHOLDS]
+    assert gc.get_threshold() == before
