@@ -145,6 +145,23 @@ def test_a_tower_without_a_design_wet_bulb_is_checked_at_the_dry_bulb_and_says_s
                    ).findings == ()
 
 
+@pytest.mark.parametrize("site, code, column, words", [
+    # a wet-bulb above the dry-bulb is no air there is: the design condition is mistyped
+    ("{design_ambient_c: 30, design_wet_bulb_c: 35}", "L004", 49,
+     "design_wet_bulb_c is 35 °C, above the 30 °C design_ambient_c"),
+    # a wet-bulb alone was read by nothing: validate checks no design condition without
+    # the dry-bulb, so the layout must not pass as if it had been checked at it
+    ("{design_wet_bulb_c: 24}", "L003", 8, "design_wet_bulb_c without design_ambient_c"),
+])
+def test_a_design_wet_bulb_that_cannot_be_used_is_a_finding(site, code, column, words):
+    loaded = load_bytes(TOWER.format(site=site), "t.yaml")
+    assert [(f.code, f.line, f.column) for f in loaded.findings] == [(code, 2, column)]
+    assert words in loaded.findings[0].message
+    # equal is saturated air: fine
+    ok = load_bytes(TOWER.format(site="{design_ambient_c: 30, design_wet_bulb_c: 30}"), "t")
+    assert ok.ok
+
+
 # --------------------------------------------------------------------------- by hand
 CHILLED = """\
 twin: 1

@@ -171,7 +171,18 @@ class _Loader:
         node = self.mapping(entry, "site")
         if node is None:
             return Site()
-        return Site(**self.fields(node, schema.SITE_FIELDS, None, "site"))
+        values = self.fields(node, schema.SITE_FIELDS, None, "site")
+        dry, wet = values.get("design_ambient_c"), values.get("design_wet_bulb_c")
+        if wet is not None and dry is None:
+            self.problem("L003", "site: design_wet_bulb_c without design_ambient_c: validate "
+                         "checks heat rejection only at a design dry-bulb; give "
+                         "site.design_ambient_c too", node.entries["design_wet_bulb_c"])
+        elif wet is not None and wet > dry:
+            self.problem("L004", f"site: design_wet_bulb_c is {wet:g} °C, above the {dry:g} °C "
+                         "design_ambient_c: the wet-bulb is never above the dry-bulb; give the "
+                         "coincident wet-bulb of the design condition",
+                         node.entries["design_wet_bulb_c"].value)
+        return Site(**values)
 
     def policy(self, entry: YEntry | None) -> Policy:
         if entry is None:
