@@ -520,6 +520,8 @@ class _Loader:
         listed = context.listed(owner, field, node)
         pool = [i for i, s in self.sort_of.items()
                 if s == sort and i != owner and i not in listed]
+        if self.sort_of.get(owner) == "cooling" and field in ("power", "to"):
+            pool.append(EXTERNAL)  # `to: EXTERNAL` meant the word, not a missing id
         preferred = None
         if wants == "rack-facing":  # a rack's cooling: the units that face racks
             preferred = {i for i in pool if self.kind_of.get(i) in RACK_FACING_KINDS}
