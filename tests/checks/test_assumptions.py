@@ -144,6 +144,27 @@ def test_checks_that_do_not_run_for_want_of_a_figure_are_listed():
     assert found[("A005", "max_supply_c")].message.startswith("rack r1: no max_supply_c")
 
 
+
+def test_a_ups_without_battery_min_and_a_generator_without_fuel_h_are_listed():
+    # P003 and P004 do not run for them, as C002 does not for a CDU without flow_lpm: a
+    # 2N pair without battery_min passed with nothing said about the batteries.
+    text = HALL.replace("grid: {kind: utility, capacity_kw: 2000, failable: false}",
+                        "grid: {kind: utility, capacity_kw: 2000, failable: false}\n"
+                        "  gen: {kind: generator, capacity_kw: 500}")
+    r = report(text)
+    found = table(r)
+    ups = found[("A006", "battery_min")]
+    assert (ups.component, ups.count, ups.value) == ("ups-a", 2, None)
+    assert ups.message == ("2 UPSs (first: ups-a): battery_min not given: its battery "
+                           "runtime is not checked (P003 does not run for it)")
+    gen = found[("A006", "fuel_h")]
+    assert gen.component == "gen" and "(P004 does not run for it)" in gen.message
+    # written out, they are gone
+    given = text.replace("from: tx}", "battery_min: 10, from: tx}").replace(
+        "capacity_kw: 500}", "capacity_kw: 500, fuel_h: 24}")
+    assert not {f for _, f in table(report(given))} & {"battery_min", "fuel_h"}
+
+
 def test_the_text_summary_lists_them_on_stderr_and_stdout_and_exit_code_are_unchanged(tmp_path):
     path = tmp_path / "hall.yaml"
     path.write_text(HALL)

@@ -295,3 +295,19 @@ def test_the_dot_export_labels_what_is_outside_the_layout():
     assert '"dry-1" [shape=ellipse, label="dry-1\\ndry-cooler, 2,400 kW\\npower: external"];' \
         in out
     assert '"cdu-1" [shape=ellipse, label="cdu-1\\ncdu, 2,000 kW"];' in out
+
+
+@pytest.mark.parametrize("field, written", [("to", "EXTERNAL"), ("to", "Extrenal"),
+                                            ("power", "External")])
+def test_a_misspelt_external_is_pointed_at_the_word(field, written):
+    # `to: EXTERNAL` was "does not exist" with no hint, as if an id were missing: the fix
+    # is the lower-case word, which the message now names.
+    if field == "to":
+        text = hall(crah_to=f", to: {written}")
+    else:
+        text = hall(dry_power=f", power: {written}")
+    report = validate(text)
+    codes = [(f.code, f.component) for f in report.findings]
+    assert codes[0][0] == "L006"
+    assert f"{field}: '{written}' does not exist (did you mean 'external'?)" in \
+        report.findings[0].message

@@ -18,6 +18,29 @@ def test_t001_cycle_in_from(report):
     assert "a -> b -> a" in r.findings[0].message
 
 
+
+def test_t001_names_a_cycle_that_is_there_not_the_knot_in_file_order(report):
+    # The knot is {cdu, fw-a, fw-b, dry}, but fw-a does not send heat to fw-b: the
+    # message read "cdu -> fw-a -> fw-b -> dry -> cdu", an edge no line of the file has.
+    r = report("""\
+        twin: 1
+        power:
+          grid: {kind: utility, capacity_kw: 100}
+        cooling:
+          cdu: {kind: cdu, capacity_kw: 100, to: [fw-a, fw-b]}
+          fw-a: {kind: loop, to: dry}
+          fw-b: {kind: loop, to: dry}
+          dry: {kind: dry-cooler, capacity_kw: 100, to: cdu}
+        racks:
+          r1: {it_kw: 10, liquid_fraction: 1, power: grid, cooling: cdu}
+    """)
+    (t001,) = [f for f in r.findings if f.code == "T001"]
+    assert (t001.line, t001.component) == (5, "cdu")
+    assert "cycle in `to:`: cdu -> fw-a -> dry -> cdu" in t001.message
+    assert "fw-a -> fw-b" not in t001.message
+    assert "fw-b" in t001.message  # the rest of the knot is still named
+
+
 def test_t001_self_loop_in_from(lint):
     assert lint("""\
         twin: 1

@@ -95,6 +95,27 @@ def test_no_c005_where_the_design_ambient_leaves_full_capacity():
     assert _report(TWO_DRY.format(site="site: {design_ambient_c: 30}\n")).findings == ()
 
 
+@pytest.mark.parametrize("unit", ["dc-1", "cdu-loop"])
+def test_a_plant_setpoint_above_what_its_sources_accept_does_not_raise_their_limit(unit):
+    # The rack accepts 45 °C, so the CDU may be fed water up to 40 °C. A dry cooler (or a
+    # loop between the CDU and the dry coolers) written with `supply_c: 60` is not allowed
+    # 60 °C water by that: at 35 °C air it still has 83.3 kW at 40 °C, short with its twin
+    # failed (C005, as without the setpoint). Before, its own setpoint raised the hottest
+    # water to 60 °C and the hall passed at any ambient up to 54 °C.
+    text = TWO_DRY.format(site="site: {design_ambient_c: 35}\n")
+    if unit == "dc-1":
+        text = text.replace("kind: dry-cooler, capacity_kw: 100,",
+                            "kind: dry-cooler, capacity_kw: 100, supply_c: 60,")
+    else:
+        text = text.replace("to: [dc-1, dc-2]}", "to: cdu-loop}\n"
+                            "  cdu-loop: {kind: loop, supply_c: 60, failable: false, "
+                            "to: [dc-1, dc-2]}")
+    report = _report(text)
+    assert _codes(report) == [("C005", "dc-1"), ("C005", "dc-2")]
+    assert "its racks accept water at most 40 °C" in report.findings[0].message
+    assert "at 40 °C it rejects 100.0 × (40 − 35) / 6 = 83.3 kW" in report.findings[0].message
+
+
 # --------------------------------------------------------------------------- towers, C006
 TOWER = """\
 twin: 1
@@ -122,6 +143,23 @@ def test_a_tower_without_a_design_wet_bulb_is_checked_at_the_dry_bulb_and_says_s
     # With a 24 °C design wet-bulb the tower has its full 100 kW: clean.
     assert _report(TOWER.format(site="{design_ambient_c: 38, design_wet_bulb_c: 24}")
                    ).findings == ()
+
+
+@pytest.mark.parametrize("site, code, column, words", [
+    # a wet-bulb above the dry-bulb is no air there is: the design condition is mistyped
+    ("{design_ambient_c: 30, design_wet_bulb_c: 35}", "L004", 49,
+     "design_wet_bulb_c is 35 °C, above the 30 °C design_ambient_c"),
+    # a wet-bulb alone was read by nothing: validate checks no design condition without
+    # the dry-bulb, so the layout must not pass as if it had been checked at it
+    ("{design_wet_bulb_c: 24}", "L003", 8, "design_wet_bulb_c without design_ambient_c"),
+])
+def test_a_design_wet_bulb_that_cannot_be_used_is_a_finding(site, code, column, words):
+    loaded = load_bytes(TOWER.format(site=site), "t.yaml")
+    assert [(f.code, f.line, f.column) for f in loaded.findings] == [(code, 2, column)]
+    assert words in loaded.findings[0].message
+    # equal is saturated air: fine
+    ok = load_bytes(TOWER.format(site="{design_ambient_c: 30, design_wet_bulb_c: 30}"), "t")
+    assert ok.ok
 
 
 # --------------------------------------------------------------------------- by hand

@@ -161,6 +161,16 @@ def _power(g: _Groups, layout: Layout, written) -> None:
                   lambda n, i, head=head, v=value, kind=c.kind:
                    f"{head(n, i)}: efficiency not given, {v:g} assumed (the {kind} default): "
                    "it sets the losses upstream; give the unit's datasheet figure", kind=c.kind)
+        # a check that does not run for want of a figure (as a CDU's flow_lpm, C002)
+        missing = (("ups", "battery_min", "battery runtime", "P003", "UPSs"),
+                   ("generator", "fuel_h", "fuel", "P004", "generators"))
+        for kind, fld, what, code, plural in missing:
+            if c.kind == kind and getattr(c, fld) is None:
+                g.add("A006", c.id, fld, None, _SPEC,
+                      lambda n, i, f=fld, w=what, k=code, p=plural, kind=kind: (
+                          f"{f'{n:,} {p} (first: {i})' if n > 1 else f'{kind} {i}'}: {f} not "
+                          f"given: its {w} is not checked ({k} does not run for it)"),
+                      kind=kind)
 
 
 def _cooling(g: _Groups, layout: Layout, written) -> None:

@@ -16,9 +16,40 @@ def check_cycles(layout, graph: nx.DiGraph) -> Iterator[Hit]:
     order = {c.id: n for n, c in enumerate((*layout.power, *layout.cooling))}
     for members in cycles(graph, order):
         field = "from" if graph.nodes[members[0]]["sort"] == "power" else "to"
-        loop = " -> ".join([*members, members[0]]) if len(members) > 1 else f"{members[0]} -> itself"
+        if len(members) > 1:
+            path = _cycle_through(graph, members, order)
+            loop = " -> ".join([*path, path[0]])
+            rest = [m for m in members if m not in path]
+            if rest:
+                loop += f" (the same knot holds {', '.join(rest)})"
+        else:
+            loop = f"{members[0]} -> itself"
         yield Hit(members[0], f"cycle in `{field}:`: {loop}; power and heat must flow one way",
                   data=(("members", list(members)),))
+
+
+def _cycle_through(graph: nx.DiGraph, members: list[str], order: dict[str, int]) -> list[str]:
+    """A shortest cycle through ``members[0]`` along the edges of its relation inside the
+    knot ``members`` (a strongly connected component): the ids as the file links them."""
+    start, inside = members[0], set(members)
+    relation = "power" if graph.nodes[start]["sort"] == "power" else "heat"
+
+    def after(n):
+        return sorted((b for _, b, d in graph.out_edges(n, data=True)
+                       if d["relation"] == relation and b in inside), key=order.__getitem__)
+
+    parent, queue = {start: None}, [start]
+    for n in queue:
+        for b in after(n):
+            if b == start:
+                path = [n]
+                while parent[path[-1]] is not None:
+                    path.append(parent[path[-1]])
+                return path[::-1]
+            if b not in parent:
+                parent[b] = n
+                queue.append(b)
+    return members  # not reached: every member of a knot lies on a cycle through start
 
 
 def check_unused(snapshot) -> Iterator[Hit]:

@@ -171,7 +171,18 @@ class _Loader:
         node = self.mapping(entry, "site")
         if node is None:
             return Site()
-        return Site(**self.fields(node, schema.SITE_FIELDS, None, "site"))
+        values = self.fields(node, schema.SITE_FIELDS, None, "site")
+        dry, wet = values.get("design_ambient_c"), values.get("design_wet_bulb_c")
+        if wet is not None and dry is None:
+            self.problem("L003", "site: design_wet_bulb_c without design_ambient_c: validate "
+                         "checks heat rejection only at a design dry-bulb; give "
+                         "site.design_ambient_c too", node.entries["design_wet_bulb_c"])
+        elif wet is not None and wet > dry:
+            self.problem("L004", f"site: design_wet_bulb_c is {wet:g} °C, above the {dry:g} °C "
+                         "design_ambient_c: the wet-bulb is never above the dry-bulb; give the "
+                         "coincident wet-bulb of the design condition",
+                         node.entries["design_wet_bulb_c"].value)
+        return Site(**values)
 
     def policy(self, entry: YEntry | None) -> Policy:
         if entry is None:
@@ -509,6 +520,8 @@ class _Loader:
         listed = context.listed(owner, field, node)
         pool = [i for i, s in self.sort_of.items()
                 if s == sort and i != owner and i not in listed]
+        if self.sort_of.get(owner) == "cooling" and field in ("power", "to"):
+            pool.append(EXTERNAL)  # `to: EXTERNAL` meant the word, not a missing id
         preferred = None
         if wants == "rack-facing":  # a rack's cooling: the units that face racks
             preferred = {i for i in pool if self.kind_of.get(i) in RACK_FACING_KINDS}

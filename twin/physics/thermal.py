@@ -113,7 +113,8 @@ def water_temperatures(layout: Layout, net: Network) -> list[tuple[float, float]
     Rack-facing units supply at ``supply_c`` (CDU default 35 °C, air units the policy's
     inlet high), allowed up to the hottest their racks accept; the water they are fed is
     that less their approach. A loop, dry cooler, tower or chiller without ``supply_c``
-    delivers the coldest its sources need; what a chiller sends on is condenser water
+    delivers the coldest its sources need, and is allowed up to the hottest they accept
+    (its own ``supply_c`` never raises that); what a chiller sends on is condenser water
     at the AHRI 29.4 °C.
     """
     inlet_high = layout.policy.inlet_c[1]
@@ -142,7 +143,9 @@ def water_temperatures(layout: Layout, net: Network) -> list[tuple[float, float]
         else:
             got = needs[j] or [(CDU_SUPPLY_C - CDU_APPROACH_K,) * 2]
             setpoint = unit.supply_c if unit.supply_c is not None else min(s for s, _ in got)
-            hottest = max(min(h for _, h in got), setpoint)
+            # the hottest its sources accept, whatever its own setpoint says: a setpoint
+            # above it would otherwise raise the limit a dry cooler is checked at (C005)
+            hottest = min(h for _, h in got)
             temps[j] = (setpoint, hottest)
             passed = ((AHRI_CONDENSER_WATER_C,) * 2 if unit.kind == "chiller"
                       else (setpoint, hottest))
