@@ -79,6 +79,21 @@ def test_dry_coolers_that_pass_at_rating_are_short_at_the_design_ambient():
     assert _report(fixed.format(site="site: {design_ambient_c: 35}\n")).findings == ()
 
 
+def test_the_fix_for_normal_operation_names_what_the_worst_failure_set_needs_too():
+    # At 39 °C a dry cooler rejects 100 x (40 - 39) / 6 = 16.7 kW at 40 °C water: short
+    # already in normal operation (45 kW each). Normal operation needs 45 / (1/6) = 270 kW
+    # of rated capacity; with dc-2 failed dc-1 takes 90 kW and needs 90 / (1/6) = 540 kW,
+    # so the fix names both and following only the first would not clear the finding.
+    report = _report(TWO_DRY.format(site="site: {design_ambient_c: 39}\n"))
+    first = report.findings[0]
+    assert (first.code, first.component, first.scenario) == ("C005", "dc-1", ())
+    assert "it takes 45.0 kW in normal operation" in first.message
+    assert ("give it at least 270.0 kW of rated capacity (540.0 kW to carry its heat when "
+            "dc-2 fails) (or add units)") in first.message
+    fixed = TWO_DRY.replace("capacity_kw: 100", "capacity_kw: 540")
+    assert _report(fixed.format(site="site: {design_ambient_c: 39}\n")).findings == ()
+
+
 def test_air_hotter_than_the_water_the_racks_accept_leaves_no_capacity():
     # At 41 °C the air is hotter than the 40 °C water: nothing is rejected, even normally.
     report = _report(TWO_DRY.format(site="site: {design_ambient_c: 41}\n"))

@@ -79,13 +79,20 @@ def check_unserved(s) -> Iterator[Hit]:
 _AIR = {"dry-bulb": "the air", "wet-bulb": "the wet-bulb"}
 
 
-def _design_fix(r, load: float, limit: float) -> str:
-    """What would make a dry cooler or tower ``r`` carry ``load`` at the design ambient."""
+def _design_fix(r, load: float, limit: float, then: tuple[float, str] | None = None) -> str:
+    """What would make a dry cooler or tower ``r`` carry ``load`` at the design ambient.
+
+    ``then``: the rated capacity its worst failure set needs and that set's words, named
+    too when it needs more than ``load`` does, so that following the fix for normal
+    operation does not only uncover the failover shortfall.
+    """
     share = r.at_hottest_kw / r.capacity_kw
     fix = []
     if share > 0.0:
-        fix.append(f"give it at least {load / (limit * share):,.1f} kW of rated capacity (or "
-                   "add units)")
+        need = load / (limit * share)
+        also = (f" ({then[0]:,.1f} kW to carry its heat {then[1]})"
+                if then is not None and over(then[0], need) else "")
+        fix.append(f"give it at least {need:,.1f} kW of rated capacity{also} (or add units)")
     else:
         fix.append("add heat rejection that works at this ambient")
     fix.append("lower the approach (adiabatic assist)" if r.kind == "dry-cooler"
@@ -112,15 +119,24 @@ def check_design_rejection(s) -> Iterator[Hit]:
         u = s.layout.cooling[r.index]
         load, limit, when = r.heat_kw, normal_limit(policy, u.kind), "in normal operation"
         scenario: tuple[str, ...] = ()
+        w = worst.get(r.index)
+        fail_limit = failover_limit(policy, u.kind)
+        then = None
+        if w is not None and r.at_hottest_kw > 0.0:
+            worst_set = tuple(sorted(w.scenario, key=lambda i: order_key(s.layout.loc_of(i))))
+            share = r.at_hottest_kw / r.capacity_kw
+            then = (w.utilization * r.capacity_kw / (fail_limit * share),
+                    f"when {' and '.join(worst_set)} "
+                    f"{'fails' if len(worst_set) == 1 else 'fail'}")
         if not over(load, limit * r.at_hottest_kw):
-            w = worst.get(r.index)
-            limit = failover_limit(policy, u.kind)
+            limit = fail_limit
             if w is None or not over(w.utilization * r.capacity_kw, limit * r.at_hottest_kw):
                 continue
             load = w.utilization * r.capacity_kw
             scenario = tuple(sorted(w.scenario, key=lambda i: order_key(s.layout.loc_of(i))))
             when = (f"when {' and '.join(scenario)} "
                     f"{'fails' if len(scenario) == 1 else 'fail'}")
+            then = None
         word = "limit" if not scenario else "failover limit"
         t_a, t_w, a = r.ambient_c, r.max_supply_c, r.approach_k
         got = (f"at {t_w:g} °C it rejects {r.capacity_kw:,.1f} × ({t_w:g} − {t_a:g}) / {a:g} = "
@@ -133,7 +149,7 @@ def check_design_rejection(s) -> Iterator[Hit]:
                   f"{t_a:g} °C: a {kind} cannot deliver water colder than {_AIR[r.ambient]} "
                   f"plus its approach ({t_a:g} + {a:g} = {t_a + a:g} °C), and its racks accept "
                   f"water at most {t_w:g} °C{setpoint}: {got}; it takes {load:,.1f} kW "
-                  f"{when}, over its {limit:.0%} {word}: {_design_fix(r, load, limit)}",
+                  f"{when}, over its {limit:.0%} {word}: {_design_fix(r, load, limit, then)}",
                   scenario=scenario,
                   data=(("load_kw", load), ("capacity_kw", r.capacity_kw),
                         ("design_capacity_kw", r.at_hottest_kw), ("limit", limit),
