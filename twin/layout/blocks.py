@@ -144,6 +144,8 @@ class _Expander(Tally, Includes):
                     self.check_version(entry, path)
             elif key in ("site", "policy"):
                 own[key] = entry
+            elif key in ("groups", "events") and root:
+                self.top[key] = entry
             elif key == "catalog":
                 self.catalog(entry, root)
             elif key in SECTIONS:
@@ -389,6 +391,9 @@ class _Expander(Tally, Includes):
             if at is not None:
                 made.file = section.file = at.file
             entries[sort] = made
+        for key in ("groups", "events"):
+            if key in self.top:
+                entries[key] = self.top[key]
         return YMap(entries, tree.line, tree.column)
 
     def flat_catalog(self) -> YEntry | None:
