@@ -1,6 +1,8 @@
 """R005: groups with a redundancy target (N+k, 2N), checked whatever policy.contingency says."""
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 import twin
@@ -214,3 +216,44 @@ def test_group_members_not_referenced_from_elsewhere_by_ids_of_groups(lint):
     # A group id is an id: a component naming it where a component goes is L008.
     layout = CRAH_N1.replace("r2: {it_kw: 150, power: grid,", "r2: {it_kw: 150, power: crahs,")
     assert [f[:2] for f in lint(layout)] == [("L008", 12)]
+
+
+# --- with blocks and includes ---------------------------------------------------------
+
+def test_groups_and_events_name_expanded_ids_in_a_layout_with_blocks(tmp_path):
+    (tmp_path / "plant.yaml").write_text(textwrap.dedent("""\
+        cooling:
+          crah-1: {kind: crah, capacity_kw: 100, to: external}
+          crah-2: {kind: crah, capacity_kw: 100, to: external}
+    """), encoding="utf-8")
+    main = tmp_path / "main.yaml"
+    main.write_text(textwrap.dedent("""\
+        twin: 1
+        include: plant.yaml
+        policy: {contingency: 0}
+        blocks:
+          pod:
+            params: [cap]
+            power:
+              grid: {kind: utility, capacity_kw: $cap, failable: false}
+        instances:
+          p1: {block: pod, with: {cap: 1000}}
+        racks:
+          r1: {it_kw: 150, power: p1/grid, cooling: [crah-1, crah-2]}
+        groups:
+          air: {members: [crah-1, crah-2], redundancy: N+1}
+        events:
+          blackout: {fails: p1/grid}
+    """), encoding="utf-8")
+    r = twin.validate(twin.load(str(main)))
+    assert rows(r) == [("R005", 14, 3, "air", ("crah-1",), ()),
+                       ("R006", 16, 3, "blackout", ("p1/grid",), ("r1",))]
+
+
+def test_groups_in_an_included_file_are_l002(tmp_path):
+    (tmp_path / "part.yaml").write_text("groups: {}\n", encoding="utf-8")
+    main = tmp_path / "main.yaml"
+    main.write_text("twin: 1\ninclude: part.yaml\n", encoding="utf-8")
+    (f,) = twin.load(str(main)).findings
+    assert (f.code, f.line, f.file) == ("L002", 1, str(tmp_path / "part.yaml"))
+    assert "read from the main layout file only" in f.message

@@ -41,8 +41,10 @@ class Broken:
         return not self.racks and not self.over
 
     def weight(self) -> tuple:
-        """Bigger is worse: racks lost, then the highest overload over its limit."""
-        return (len(self.racks), max((u / lim for _, _, u, lim, _ in self.over), default=0.0))
+        """Bigger is worse: racks lost, then the highest overload over its limit (rounded,
+        so that the last bits of a sum never make a later, equal set the worst)."""
+        return (len(self.racks),
+                round(max((u / lim for _, _, u, lim, _ in self.over), default=0.0), 9))
 
 
 def _lost(result, base_down, base_lost, spared) -> list[int]:

@@ -144,8 +144,13 @@ class _Expander(Tally, Includes):
                     self.check_version(entry, path)
             elif key in ("site", "policy"):
                 own[key] = entry
-            elif key in ("groups", "events") and root:
-                self.top[key] = entry
+            elif key in ("groups", "events"):
+                if root:
+                    self.top[key] = entry
+                else:
+                    self.problem("L002", f"`{key}:` in included file {path}: groups and "
+                                 "events are read from the main layout file only (they name "
+                                 "ids as expanded); move it there", entry)
             elif key == "catalog":
                 self.catalog(entry, root)
             elif key in SECTIONS:
