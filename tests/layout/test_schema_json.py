@@ -358,3 +358,38 @@ def test_an_entry_whose_kind_is_a_parameter_is_checked_against_every_kind():
               y: {kind: $k, capacity_kw: 5, efficency: 1, from: up}
         """
     assert [p for p, _ in errors(text)] == ["blocks.b.power.y"]
+
+
+GROUPS_AND_EVENTS = """\
+    twin: 1
+    power:
+      util-a: {kind: utility, capacity_kw: 100, zone: sub-1}
+      util-b: {kind: utility, capacity_kw: 100, zone: sub-2}
+    racks:
+      r1: {it_kw: 10, power: [util-a, util-b], zone: hall-1}
+    groups:
+      grid: {members: [[util-a], [util-b]], redundancy: 2N}
+      any: {members: [util-a, util-b], redundancy: N+1}
+    events:
+      outage: {fails: [util-a, util-b]}
+      sub-1: {zone: sub-1}
+"""
+
+
+def test_groups_events_and_zones_validate():
+    assert errors(GROUPS_AND_EVENTS) == []
+    assert "L" not in "".join(codes(GROUPS_AND_EVENTS))
+
+
+@pytest.mark.parametrize(("old", "new", "path"), [
+    ("redundancy: N+1", "redundancy: N+x", "groups.any.redundancy"),
+    ("redundancy: N+1", "redundancy: 2", "groups.any.redundancy"),
+    ("redundancy: N+1}", "redundancy: N+1, spare: 1}", "groups.any"),
+    ("{fails: [util-a, util-b]}", "{fails: [util-a], zone: sub-1}", "events.outage"),
+    ("{fails: [util-a, util-b]}", "{notes: none}", "events.outage"),
+    ("[[util-a], [util-b]]", "[[util-a], [util-b], [util-a]]", "groups.grid.members"),
+])
+def test_bad_groups_and_events_are_schema_errors(old, new, path):
+    text = GROUPS_AND_EVENTS.replace(old, new)
+    assert path in {p for p, _ in errors(text)}
+    assert {"L002", "L003", "L004"} & codes(text)

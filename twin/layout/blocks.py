@@ -144,6 +144,13 @@ class _Expander(Tally, Includes):
                     self.check_version(entry, path)
             elif key in ("site", "policy"):
                 own[key] = entry
+            elif key in ("groups", "events"):
+                if root:
+                    self.top[key] = entry
+                else:
+                    self.problem("L002", f"`{key}:` in included file {path}: groups and "
+                                 "events are read from the main layout file only (they name "
+                                 "ids as expanded); move it there", entry)
             elif key == "catalog":
                 self.catalog(entry, root)
             elif key in SECTIONS:
@@ -389,6 +396,9 @@ class _Expander(Tally, Includes):
             if at is not None:
                 made.file = section.file = at.file
             entries[sort] = made
+        for key in ("groups", "events"):
+            if key in self.top:
+                entries[key] = self.top[key]
         return YMap(entries, tree.line, tree.column)
 
     def flat_catalog(self) -> YEntry | None:

@@ -57,6 +57,8 @@ def temperature(doc: str) -> Field:
 
 
 NOTES = Field("str", doc="free-form text (extension)")
+ZONE = Field("str", doc="common-cause zone it stands in (a room, a fire compartment, a "
+             "substation); a zone event fails all of it")
 FAILABLE = Field("bool", doc="false keeps the component out of failure sets (default true)")
 
 SITE_FIELDS = {
@@ -78,7 +80,8 @@ CAPACITY_FIELDS = {
     "phases": Field("choice", choices=(3, 1, "dc"), doc="3 (default), 1 or dc"),
 }
 
-_POWER_COMMON = {"kind": Field("str", doc="component kind"), "failable": FAILABLE, "notes": NOTES}
+_POWER_COMMON = {"kind": Field("str", doc="component kind"), "failable": FAILABLE,
+                 "zone": ZONE, "notes": NOTES}
 _DISTRIBUTION = {
     **_POWER_COMMON, **CAPACITY_FIELDS,
     "efficiency": fraction("output / input", open_low=True),
@@ -103,6 +106,7 @@ _COOLING_COMMON = {
     "to": Field("ids", refers_to="cooling", external=True,
                 doc="cooling component(s) taking its heat on, or `external`"),
     "failable": FAILABLE,
+    "zone": ZONE,
     "notes": NOTES,
 }
 _WATER_SUPPLY = "water supply temperature it delivers, °C (simulate; derived when absent)"
@@ -148,6 +152,7 @@ RACK_FIELDS = {
     "row": Field("str", doc="row name in the hall"),
     "pos": Field("int", 1, doc="position in the row, from 1"),
     "contingency": Field("int", 0, 2, doc="failures it must survive (overrides policy)"),
+    "zone": ZONE,
     "notes": NOTES,
 }
 
@@ -169,7 +174,21 @@ POLICY_FIELDS = {
     "notes": NOTES,
 }
 
-TOP_FIELDS = ("twin", "site", "policy", "catalog", "power", "cooling", "space", "racks")
+#: A group's members and redundancy target (docs/format.md, "Groups").
+GROUP_FIELDS = {
+    "members": Field("members", doc="component ids; for 2N two lists, one per side"),
+    "redundancy": Field("str", doc="N+k (k = 0, 1, 2, ...) or 2N"),
+    "notes": NOTES,
+}
+#: A common-cause event: the ids it fails, or a zone (docs/format.md, "Events").
+EVENT_FIELDS = {
+    "fails": Field("ids", refers_to="component", doc="power or cooling components it fails"),
+    "zone": Field("str", doc="the zone it fails: every component and rack with this `zone:`"),
+    "notes": NOTES,
+}
+
+TOP_FIELDS = ("twin", "site", "policy", "catalog", "power", "cooling", "space", "racks",
+              "groups", "events")
 CATALOG_FIELDS = ("rack_types",)
 
 KINDS = {"power": POWER_KINDS, "cooling": COOLING_KINDS}

@@ -85,6 +85,10 @@ def field(spec: schema.Field, *, templated: bool = False) -> dict:
             out = {"anyOf": [fraction, out]}
     elif t == "rows":
         out = _rows(templated)
+    elif t == "members":  # ids, or two lists of ids (the sides of a 2N group)
+        ids = {"type": "array", "items": {"type": _TEXT}, "minItems": 1}
+        out = {"anyOf": [{"type": _TEXT}, ids,
+                         {"type": "array", "items": ids, "minItems": 2, "maxItems": 2}]}
     else:  # pragma: no cover - a new field type must get a schema here
         raise AssertionError(t)
     if templated and t != "rows":
@@ -224,6 +228,17 @@ def _block() -> dict:
             "properties": props, "additionalProperties": False}
 
 
+def _group_entry() -> dict:
+    """A group: ``N+k`` over one list of ids, or ``2N`` over two (docs/format.md, Groups)."""
+    out = _object(schema.GROUP_FIELDS, templated=False,
+                  description="a group with a redundancy target")
+    target = out["properties"]["redundancy"]
+    out["properties"]["redundancy"] = {**target, "type": "string",
+                                       "pattern": r"^\s*([Nn]\s*\+\s*[0-9]{1,3}|2[Nn])\s*$"}
+    out["required"] = ["members", "redundancy"]
+    return out
+
+
 def generate(draft: str = "2020-12") -> dict:
     """The JSON Schema of a layout file, as a plain dict (deterministic order).
 
@@ -259,6 +274,15 @@ def generate(draft: str = "2020-12") -> dict:
                                                         templated=False)}},
                     "additionalProperties": False},
         **{key: {"$ref": f"#/$defs/{key}-section"} for key in _SECTIONS},
+        "groups": {"type": "object", "description": "group id → members and redundancy target",
+                   "propertyNames": {"not": {"pattern": RESERVED_ID}},
+                   "additionalProperties": _group_entry()},
+        "events": {"type": "object", "description": "event id → what a common-cause event fails",
+                   "propertyNames": {"not": {"pattern": RESERVED_ID}},
+                   "additionalProperties": {
+                       **_object(schema.EVENT_FIELDS, templated=False,
+                                 description="a common-cause event: `fails` or `zone`"),
+                       "oneOf": [{"required": ["fails"]}, {"required": ["zone"]}]}},
         "include": {"description": "other layout files to merge in, relative to this one",
                     "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
         "blocks": {"type": "object", "description": "block name → reusable block",

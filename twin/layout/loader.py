@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from twin.layout import fields as schema
 from twin.layout.catalog import builtin_rack_types
@@ -9,8 +10,8 @@ from twin.layout.model import (
     AIR_UNIT_KINDS, COOLING_KINDS, DEFAULT_EFFICIENCY, DEFAULT_MAX_UTILIZATION, EXTERNAL,
     LIQUID_UNIT_KINDS, POWER_KINDS, RACK_FACING_KINDS, RACK_TYPE_FIELDS, SINK_KINDS,
     SOURCE_KINDS,
-    CoolingComponent, Hall, Layout, Loc, Policy, PowerComponent, Rack, RackType, Site,
-    policy_key,
+    CoolingComponent, Event, Group, Hall, Layout, Loc, Policy, PowerComponent, Rack, RackType,
+    Site, policy_key,
 )
 from twin.layout.scalars import Bad, did_you_mean, field_value, id_problem, scalar_text, shown
 from twin.layout.source import (
@@ -41,6 +42,8 @@ class _Loader:
         self.pending_refs: list[tuple[str, str, YScalar, str]] = []  # owner, field, node, wants
         #: cooling id -> (its entry, whether its `to:` names somewhere its heat goes)
         self.sink_of: dict[str, tuple[YEntry, bool]] = {}
+        #: (event id, its `zone:` node, the zone) for the check that the zone exists
+        self.zone_refs: list[tuple[str, YScalar, str]] = []
 
     # -- helpers -------------------------------------------------------------------
     def problem(self, code: str, message: str, at, component: str | None = None) -> None:
@@ -145,11 +148,14 @@ class _Loader:
         types = {**builtin_rack_types(), **{t.name: t for t in rack_types}}
         self.hall_rows = {h.id: dict(h.rows) for h in halls}
         racks = self.section(root.entries.get("racks"), "rack", self.rack, types)
+        groups = self.section(root.entries.get("groups"), "group", self.group, None)
+        events = self.section(root.entries.get("events"), "event", self.event, None)
         self.resolve_refs()
         self.check_sinks(cooling)
+        self.check_zones(events, (*power, *cooling, *racks))
         return Layout(self.file, 1, site, policy, tuple(rack_types), tuple(power),
                       tuple(cooling), tuple(halls), tuple(racks), tuple(self.locs.items()),
-                      refs=self.pending_refs)
+                      refs=self.pending_refs, groups=tuple(groups), events=tuple(events))
 
     def check_version(self, root: YMap) -> bool:
         entry = root.entries.get("twin")
@@ -352,7 +358,7 @@ class _Loader:
             fuel_h=values.get("fuel_h"), loc=self.loc(item),
             rating_kva=values.get("rating_kva"), rating_a=values.get("rating_a"),
             voltage_v=values.get("voltage_v"), phases=values.get("phases"),
-            notes=values.get("notes"))
+            notes=values.get("notes"), zone=values.get("zone"))
 
     def cooling_component(self, ident, item, body, policy: Policy):
         kind = self.kind(ident, item, body, COOLING_KINDS)
@@ -398,7 +404,8 @@ class _Loader:
             flow_lpm=values.get("flow_lpm"), supply_c=values.get("supply_c"),
             power=links.get("power") or (), to=links.get("to") or (),
             failable=values.get("failable", True), loc=self.loc(item),
-            power_external="power" in external, to_external="to" in external)
+            power_external="power" in external, to_external="to" in external,
+            zone=values.get("zone"))
 
     def check_feed(self, ident, item, body, kind, values, links, external) -> None:
         """A unit that draws power names its feeds or says ``power: external`` (L003)."""
@@ -498,7 +505,121 @@ class _Loader:
             hall=values.get("hall") if len(place) == 3 else None,
             row=values.get("row") if len(place) == 3 else None,
             pos=values.get("pos") if len(place) == 3 else None,
-            contingency=values.get("contingency"), loc=self.loc(item), **resolved)
+            contingency=values.get("contingency"), loc=self.loc(item),
+            zone=values.get("zone"), **resolved)
+
+    def group(self, ident, item, body, _):
+        """A group: ``members`` (ids, or two lists for 2N) and ``redundancy`` (N+k or 2N)."""
+        where = f"group {ident!r}"
+        values = self.fields(body, schema.GROUP_FIELDS, ident, where, skip=("members",))
+        missing = [k for k in ("members", "redundancy") if k not in body.entries]
+        if missing:
+            self.problem("L003", f"{ident}: a group needs {' and '.join(missing)} (e.g. "
+                         "`members: [crah-1, crah-2, crah-3], redundancy: N+1`)", item, ident)
+            return None
+        target = values.get("redundancy")
+        if target is None:
+            return None  # a bad value, reported
+        at = body.entries["redundancy"]
+        text = target.strip().upper().replace(" ", "")
+        k = None
+        if text == "2N":
+            pass
+        elif (m := re.fullmatch(r"N\+([0-9]{1,3})", text)) is not None:
+            k = int(m.group(1))
+        else:
+            self.problem("L004", f"{ident}: redundancy {shown(target, 80)} is not a target "
+                         "twin reads: write N+k with k a whole number (N+0, N+1, N+2, ...) "
+                         "or 2N", at.value, ident)
+            return None
+        raw = body.entries["members"].value
+        nested = isinstance(raw, YSeq) and any(isinstance(i, YSeq) for i in raw.items)
+        if k is None:
+            if not (nested and len(raw.items) == 2
+                    and all(isinstance(i, YSeq) and i.items for i in raw.items)):
+                self.problem("L004", f"{ident}: a 2N group has two sides: write `members: "
+                             "[[side-a ids], [side-b ids]]`, each side a non-empty list",
+                             body.entries["members"], ident)
+                return None
+            nodes = [self.member_nodes(ident, side, where) for side in raw.items]
+            if any(n is None for n in nodes):
+                return None
+            both = self.refs(ident, "members", [*nodes[0], *nodes[1]], "component")
+            sides = (both[:len(nodes[0])], both[len(nodes[0]):])
+            if len(both) < len(nodes[0]) + len(nodes[1]):
+                return None  # a member listed twice, reported
+            return Group(ident, both, "2N", None, sides, self.loc(item))
+        if nested:
+            self.problem("L004", f"{ident}: members of an N+{k} group are one list of ids; "
+                         "two lists (sides) go with `redundancy: 2N`",
+                         body.entries["members"], ident)
+            return None
+        nodes = self.member_nodes(ident, raw, where, body.entries["members"])
+        if nodes is None:
+            return None
+        members = self.refs(ident, "members", nodes, "component")
+        if len(members) < len(nodes):
+            return None  # a member listed twice, reported
+        if k >= len(members):
+            self.problem("L004", f"{ident}: N+{k} with {len(members)} member(s) leaves no N: "
+                         f"an N+{k} group needs more than {k} members", at.value, ident)
+            return None
+        return Group(ident, members, f"N+{k}", k, (), self.loc(item))
+
+    def member_nodes(self, ident, raw, where, entry=None):
+        """The id nodes of one list of members (or one id), or ``None`` (reported)."""
+        entry = entry or YEntry("members", raw.line, raw.column, raw)
+        holder = YMap({"members": entry}, entry.line, entry.column)
+        nodes = self.value(holder, "members", schema.Field("ids"), ident, where)
+        if nodes is _MISSING or nodes is None:
+            return None
+        if not nodes:
+            self.problem("L003", f"{ident}: members is empty: list the components of the "
+                         "group", entry, ident)
+            return None
+        return nodes
+
+    def event(self, ident, item, body, _):
+        """An event: ``fails`` (component ids) or ``zone`` (a zone id), exactly one."""
+        where = f"event {ident!r}"
+        values = self.fields(body, schema.EVENT_FIELDS, ident, where, skip=("fails",))
+        given = [k for k in ("fails", "zone") if k in body.entries]
+        if not given:
+            self.problem("L003", f"{ident}: an event needs `fails: [ids]` (the components it "
+                         "fails) or `zone: ZONE` (everything in a zone)", item, ident)
+            return None
+        if len(given) == 2:
+            self.problem("L004", f"{ident}: an event gives `fails:` or `zone:`, not both: "
+                         "make two events", body.entries["zone"], ident)
+            return None
+        if "zone" in given:
+            zone = values.get("zone")
+            if zone is None:
+                return None
+            self.zone_refs.append((ident, body.entries["zone"].value, zone))
+            return Event(ident, (), zone, self.loc(item))
+        nodes = self.value(body, "fails", schema.EVENT_FIELDS["fails"], ident, where)
+        if nodes is _MISSING or nodes is None:
+            return None
+        if not nodes:
+            self.problem("L003", f"{ident}: fails is empty: list the components the event "
+                         "fails", body.entries["fails"], ident)
+            return None
+        return Event(ident, self.refs(ident, "fails", nodes, "component"), None,
+                     self.loc(item))
+
+    def check_zones(self, events, entries) -> None:
+        """An event's zone must be one that a component or a rack carries (L006)."""
+        if not self.zone_refs:
+            return
+        zones = {e.zone for e in entries if e.zone is not None}
+        for owner, node, zone in self.zone_refs:
+            if zone not in zones:
+                known = (f"; the zones written are {', '.join(sorted(zones)[:10])}"
+                         if zones else "; no component or rack carries `zone:`")
+                self.problem("L006", f"{owner}: zone {shown(zone, 256)} is no component's or "
+                             f"rack's `zone:`{did_you_mean(zone, sorted(zones))}{known}",
+                             node, owner)
 
     def check_place(self, ident, body, values) -> None:
         hall = values["hall"]
@@ -516,10 +637,11 @@ class _Loader:
         """The "did you mean" of a reference to no id: the ids of its sort (not the owner, nor
         what it lists in ``field`` already), those of the kind ``field`` takes first, then
         by the ids the entries around it use (:class:`_RefContext`)."""
-        sort = "power" if wants == "power" else "cooling"
+        sorts = (("power", "cooling") if wants == "component"
+                 else ("power",) if wants == "power" else ("cooling",))
         listed = context.listed(owner, field, node)
         pool = [i for i, s in self.sort_of.items()
-                if s == sort and i != owner and i not in listed]
+                if s in sorts and i != owner and i not in listed]
         if self.sort_of.get(owner) == "cooling" and field in ("power", "to"):
             pool.append(EXTERNAL)  # `to: EXTERNAL` meant the word, not a missing id
         preferred = None
@@ -552,9 +674,11 @@ class _Loader:
             if target == owner and field in ("from", "to"):
                 continue  # a self-loop is a cycle, reported as T001
             kind = self.kind_of.get(target, sort)
-            ok = sort == wants or (wants == "rack-facing" and kind in RACK_FACING_KINDS)
+            ok = (sort == wants or (wants == "rack-facing" and kind in RACK_FACING_KINDS)
+                  or (wants == "component" and sort in ("power", "cooling")))
             if not ok:
                 wanted = {"power": "a power component", "cooling": "a cooling component",
+                          "component": "power or cooling components (racks never fail)",
                           "rack-facing": f"a rack-facing cooling unit ({', '.join(RACK_FACING_KINDS)})"}
                 self.problem("L008", f"{owner}: {field}: {target!r} is a {kind}, but {field} "
                              f"takes {wanted[wants]}", node, owner)

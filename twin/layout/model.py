@@ -170,6 +170,7 @@ class PowerComponent:
     voltage_v: float | None = None
     phases: int | str | None = None
     notes: str | None = None
+    zone: str | None = None
 
     @property
     def is_source(self) -> bool:
@@ -195,6 +196,7 @@ class CoolingComponent:
     power_external: bool = False
     #: ``to: external``: its heat leaves through equipment outside the layout.
     to_external: bool = False
+    zone: str | None = None
 
     @property
     def medium(self) -> str | None:
@@ -230,6 +232,7 @@ class Rack:
     pos: int | None = None
     contingency: int | None = None
     loc: Loc | None = None
+    zone: str | None = None
 
     @property
     def liquid_kw(self) -> float:
@@ -252,6 +255,41 @@ class Hall:
 
     def positions_of(self, row: str) -> int | None:
         return dict(self.rows).get(row)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Components with a redundancy target (docs/format.md, "Groups").
+
+    ``N+k``: ``k`` is the number of members that may fail at once, ``sides`` is empty.
+    ``2N``: ``k`` is ``None`` and ``sides`` holds the two sides, each a tuple of ids;
+    ``members`` is every member, in the order written.
+    """
+
+    id: str
+    members: tuple[str, ...]
+    redundancy: str
+    k: int | None = None
+    sides: tuple[tuple[str, ...], ...] = ()
+    loc: Loc | None = None
+
+    def failure_sets(self):
+        """The sets the target promises to survive: every set of 1..k members, or each side."""
+        from itertools import combinations
+        if self.k is None:
+            return list(self.sides)
+        return [s for n in range(1, min(self.k, len(self.members)) + 1)
+                for s in combinations(self.members, n)]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A common-cause event: the components it fails (``fails``) or a ``zone``."""
+
+    id: str
+    fails: tuple[str, ...] = ()
+    zone: str | None = None
+    loc: Loc | None = None
 
 
 def policy_key(field: str | None = None) -> str:
@@ -285,6 +323,9 @@ class Layout:
     refs: list | tuple = field(default=(), repr=False, compare=False, hash=False)
     _ref_index: dict | None = field(default=None, init=False, repr=False, compare=False,
                                     hash=False)
+    #: ``groups:`` and ``events:`` (docs/format.md): empty in a layout without them.
+    groups: tuple[Group, ...] = ()
+    events: tuple[Event, ...] = ()
 
     def loc_of(self, key: str) -> Loc | None:
         """Location of an id (``"ups-a"``) or a field (``"ups-a.capacity_kw"``)."""

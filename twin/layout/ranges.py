@@ -17,7 +17,9 @@ from twin.layout.source import Problem, YEntry, YMap, YScalar, YSeq
 #: Top-level keys this module reads; a layout without any of them is plain v1.
 NEW_KEYS = ("include", "blocks", "instances")
 SECTIONS = ("power", "cooling", "space", "racks")
-TOP_KEYS = ("twin", "site", "policy", "catalog", *SECTIONS, *NEW_KEYS)
+#: Read at the top of the main file only, passed to the loader as written (ids expanded).
+INTENT_KEYS = ("groups", "events")
+TOP_KEYS = ("twin", "site", "policy", "catalog", *SECTIONS, *INTENT_KEYS, *NEW_KEYS)
 BLOCK_KEYS = ("params", *SECTIONS, "instances", "notes")
 INSTANCE_KEYS = ("block", "with", "notes")
 #: Fields of a power/cooling/rack entry that name ids: prefixed inside an instance.
