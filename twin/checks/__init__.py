@@ -45,6 +45,17 @@ class Check:
     needs: tuple[str, ...] = ()
 
 
+def in_file_order(layout, scenario) -> tuple[str, ...]:
+    """The failed ids in the order they are written in the file (SPEC section 8)."""
+    from twin.layout.model import order_key
+    return tuple(sorted(scenario, key=lambda ident: order_key(layout.loc_of(ident))))
+
+
+def when_failing(scenario) -> str:
+    """``when a fails`` or ``when a and b fail``: how a finding names its failure set."""
+    return f"when {' and '.join(scenario)} {'fails' if len(scenario) == 1 else 'fail'}"
+
+
 def registry() -> dict[str, Check]:
     """All checks by code, in code order (explicit, not discovered): the only switch.
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from twin.checks import Check, Hit
-from twin.layout.model import AIR_UNIT_KINDS, order_key
+from twin.checks import Check, Hit, in_file_order, when_failing
+from twin.layout.model import AIR_UNIT_KINDS
 from twin.physics.limits import cooling_limit_kw, failover_limit, normal_limit, over
 
 
@@ -121,22 +121,17 @@ def check_design_rejection(s) -> Iterator[Hit]:
         scenario: tuple[str, ...] = ()
         w = worst.get(r.index)
         fail_limit = failover_limit(policy, u.kind)
+        worst_set = in_file_order(s.layout, w.scenario) if w is not None else ()
         then = None
         if w is not None and r.at_hottest_kw > 0.0:
-            worst_set = tuple(sorted(w.scenario, key=lambda i: order_key(s.layout.loc_of(i))))
             share = r.at_hottest_kw / r.capacity_kw
-            then = (w.utilization * r.capacity_kw / (fail_limit * share),
-                    f"when {' and '.join(worst_set)} "
-                    f"{'fails' if len(worst_set) == 1 else 'fail'}")
+            then = (w.utilization * r.capacity_kw / (fail_limit * share), when_failing(worst_set))
         if not over(load, limit * r.at_hottest_kw):
             limit = fail_limit
             if w is None or not over(w.utilization * r.capacity_kw, limit * r.at_hottest_kw):
                 continue
             load = w.utilization * r.capacity_kw
-            scenario = tuple(sorted(w.scenario, key=lambda i: order_key(s.layout.loc_of(i))))
-            when = (f"when {' and '.join(scenario)} "
-                    f"{'fails' if len(scenario) == 1 else 'fail'}")
-            then = None
+            scenario, when, then = worst_set, when_failing(worst_set), None
         word = "limit" if not scenario else "failover limit"
         t_a, t_w, a = r.ambient_c, r.max_supply_c, r.approach_k
         got = (f"at {t_w:g} °C it rejects {r.capacity_kw:,.1f} × ({t_w:g} − {t_a:g}) / {a:g} = "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from twin.checks import when_failing
 from twin.core import MAX_RELATED, Finding, Related
 from twin.layout.model import Layout, order_key
 from twin.physics.meet import Index, meeting_edges
@@ -26,12 +27,10 @@ def related_of(ix: Index, finding: Finding) -> tuple[list[Related], int]:
     """The related locations of one R001 or R003 finding (file order, at most
     :data:`MAX_RELATED`) and how many more there are."""
     failed = set(finding.scenario)
-    failing = " and ".join(finding.scenario)
-    down = "fails" if len(finding.scenario) == 1 else "fail"
     found = []
     for a, b, field, paths in meeting_edges(ix, finding.scenario, finding.racks,
                                              finding.code == "R003"):
-        why = "which fails" if a in failed else f"which is down when {failing} {down}"
+        why = "which fails" if a in failed else f"which is down {when_failing(finding.scenario)}"
         found.append(_related(ix.layout, a, b, field, why, paths))
     found.sort(key=lambda pair: pair[0])
     shown = [r for _, r in found[:MAX_RELATED]]

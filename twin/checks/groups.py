@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 
-from twin.checks import Check, Hit
+from twin.checks import Check, Hit, when_failing
 from twin.physics.flow import evaluate, in_file_order
 from twin.physics.limits import failover_limit, over
 
@@ -101,10 +101,6 @@ def describe(b: Broken) -> str:
     return "; ".join(parts)
 
 
-def _failing(scenario) -> str:
-    return " and ".join(scenario) + (" fails" if len(scenario) == 1 else " fail")
-
-
 def check_groups(s) -> Iterator[Hit]:
     """R005: a group whose redundancy target does not hold, at its worst failure set."""
     layout = s.layout
@@ -118,7 +114,7 @@ def check_groups(s) -> Iterator[Hit]:
                 else "2N over two sides")
         yield Hit(group.id, f"group {group.id} ({what}) misses its target: "
                   f"{len(broken)} of {len(sets)} failure set(s) it promises to survive break "
-                  f"something; worst: when {_failing(worst.scenario)}, {describe(worst)}",
+                  f"something; worst: {when_failing(worst.scenario)}, {describe(worst)}",
                   scenario=worst.scenario, racks=worst.racks,
                   data=(("sets", len(sets)), ("broken", len(broken))))
 

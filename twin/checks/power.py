@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from twin.checks import Check, Hit
-from twin.checks.resilience import _in_file_order
+from twin.checks import Check, Hit, in_file_order, when_failing
 from twin.physics.limits import battery_runtime_min, normal_limit, over, power_limit_kw
 
 
@@ -53,11 +52,9 @@ def check_battery(s) -> Iterator[Hit]:
             continue  # no set loads it beyond normal operation: the check above covers it
         runtime = battery_runtime_min(c.battery_min, c.capacity_kw, failed_load)
         if over(need, runtime):
-            scenario = _in_file_order(s.layout, w.scenario)
-            failing = " and ".join(scenario)
-            verb = "fails" if len(scenario) == 1 else "fail"
+            scenario = in_file_order(s.layout, w.scenario)
             yield Hit(c.id, f"ups {c.id} runs {runtime:.2f} min on battery at "
-                      f"{failed_load:,.1f} kW when {failing} {verb} (its worst failure set; "
+                      f"{failed_load:,.1f} kW {when_failing(scenario)} (its worst failure set; "
                       f"{load:,.1f} kW in normal operation), below the {need:g} min "
                       f"policy.min_battery_min{_battery_fix(c, failed_load, need)}",
                       scenario=scenario, at=f"{c.id}.battery_min",

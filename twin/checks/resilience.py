@@ -4,27 +4,19 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 
-from twin.checks import Check, Hit
+from twin.checks import Check, Hit, in_file_order, when_failing
 from twin.checks.explain import loop_note
-from twin.layout.model import order_key
 from twin.physics.limits import failover_limit, over
-
-
-def _in_file_order(layout, scenario) -> tuple[str, ...]:
-    """The failed ids in the order they are written in the file (SPEC section 8)."""
-    return tuple(sorted(scenario, key=lambda ident: order_key(layout.loc_of(ident))))
 
 
 def _lost_message(scenario, racks, what: str) -> str:
     shown = ", ".join(racks[:5]) + (f" and {len(racks) - 5} more" if len(racks) > 5 else "")
-    failing = " and ".join(scenario)
-    verb = "fails" if len(scenario) == 1 else "fail"
-    return f"when {failing} {verb}, {len(racks)} rack(s) lose {what}: {shown}"
+    return f"{when_failing(scenario)}, {len(racks)} rack(s) lose {what}: {shown}"
 
 
 def _lost(s, outages, what: str) -> Iterator[Hit]:
     for outage in outages:
-        scenario = _in_file_order(s.layout, outage.scenario)
+        scenario = in_file_order(s.layout, outage.scenario)
         yield Hit(scenario[0], _lost_message(scenario, outage.racks, what), scenario=scenario,
                   racks=outage.racks)
 
@@ -48,12 +40,11 @@ def _overloads(layout, components, worst: dict) -> Iterator[Hit]:
             continue
         limit = failover_limit(layout.policy, c.kind)
         if over(w.utilization, limit):
-            scenario = _in_file_order(layout, w.scenario)
-            failing = " and ".join(scenario)
+            scenario = in_file_order(layout, w.scenario)
             # rounded first so that the last bits of a sum never flip the shown digit
             yield Hit(c.id, f"{c.kind} {c.id} reaches {round(w.utilization, 9):.1%} of its "
-                      f"{c.capacity_kw:,.1f} kW capacity when {failing} "
-                      f"{'fails' if len(w.scenario) == 1 else 'fail'} (failover limit {limit:.0%})",
+                      f"{c.capacity_kw:,.1f} kW capacity {when_failing(scenario)} "
+                      f"(failover limit {limit:.0%})",
                       scenario=scenario, data=(("utilization", w.utilization),))
 
 
