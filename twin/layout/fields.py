@@ -171,6 +171,10 @@ POLICY_FIELDS = {
     "inlet_c": Field("pair", doc="[low, high] air supply range, °C"),
     "min_battery_min": non_negative("UPS runtime needed at its load (normal, worst set), min"),
     "min_fuel_h": non_negative("generator fuel needed at full load, h"),
+    "maintenance": Field("bool", doc="check concurrent maintainability, R007 (extension)"),
+    "continuous_cooling": Field("bool", doc="check cooling through a utility outage, R008 "
+                                "(extension)"),
+    "tier": Field("int", 1, 4, doc="Uptime Tier the design must reach, R009 (extension)"),
     "notes": NOTES,
 }
 

@@ -94,6 +94,22 @@ class Policy:
     inlet_c: tuple[float, float] = (18.0, 27.0)
     min_battery_min: float = 5.0
     min_fuel_h: float = 12.0
+    #: R007: any one component out for maintenance (docs/format.md, "Maintenance").
+    maintenance: bool = False
+    #: R008: cooling through a utility outage (docs/format.md, "Continuous cooling").
+    continuous_cooling: bool = False
+    #: The Uptime Tier the design must reach; R009 reports every unmet rule of it.
+    tier: int | None = None
+
+    @property
+    def checks_maintenance(self) -> bool:
+        """R007 runs: ``maintenance: true`` or ``tier`` 3 or more."""
+        return self.maintenance or (self.tier or 0) >= 3
+
+    @property
+    def checks_continuous_cooling(self) -> bool:
+        """R008 runs: ``continuous_cooling: true`` or ``tier`` 4."""
+        return self.continuous_cooling or (self.tier or 0) >= 4
 
     def max_utilization_of(self, kind: str) -> float:
         """Normal-operation limit for ``kind`` as a fraction of capacity."""
