@@ -47,39 +47,72 @@ class Broken:
                 round(max((u / lim for _, _, u, lim, _ in self.over), default=0.0), 9))
 
 
-def _lost(result, base_down, base_lost, spared) -> list[int]:
-    """Racks down for power or without cooling under ``result`` but not in normal operation,
-    leaving out those of ``spared`` (lost with their zone)."""
-    out = []
-    for r, up in enumerate(result.rack_up):
-        if r in spared:
-            continue
-        if (not up and r not in base_down) or (up and result.rack_lost_media[r]
-                                               and r not in base_lost):
-            out.append(r)
-    return out
-
-
 def breaks(net, normal, failed, spared: frozenset = frozenset()) -> Broken:
     """Evaluate ``failed`` (ids) on ``net`` and say what it breaks (:class:`Broken`)."""
     result = evaluate(net, failed)
-    base_down = {r for r, up in enumerate(normal.rack_up) if not up}
-    base_lost = {r for r, media in enumerate(normal.rack_lost_media) if media}
-    racks = tuple(net.rack_ids[r] for r in _lost(result, base_down, base_lost, spared))
+    return _judged(net, normal, failed, spared,
+                   enumerate(zip(result.rack_up, result.rack_lost_media)),
+                   enumerate(result.power_out_kw), enumerate(result.cooling_heat_kw))
+
+
+def hot_in_normal(net, normal) -> tuple[frozenset, frozenset]:
+    """Power and cooling indices over their failover limit in normal operation already:
+    :func:`breaks_delta` looks at them whatever a set changes."""
+    policy = net.layout.policy
+    p = frozenset(i for i, (load, cap) in enumerate(zip(normal.power_out_kw,
+                                                        net.power_capacity_kw))
+                  if load > 0.0 and over(load / cap, failover_limit(policy, net.power_kind[i])))
+    c = frozenset(j for j, (load, cap) in enumerate(zip(normal.cooling_heat_kw,
+                                                        net.cooling_capacity_kw))
+                  if cap is not None and load > 0.0
+                  and over(load / cap, failover_limit(policy, net.cooling_kind[j])))
+    return p, c
+
+
+def breaks_delta(net, normal, delta, hot: tuple[frozenset, frozenset]) -> Broken:
+    """:func:`breaks` of a set from the incremental engine's sparse delta
+    (:meth:`twin.physics._engine.Engine.delta`): the same judgement, looking only at what
+    the set changed and at ``hot`` (:func:`hot_in_normal`), the rest being as in normal
+    operation, so a sweep over thousands of sets does not walk the whole network each time."""
+    def values(changed: dict, dead: set, base: list, always: frozenset):
+        for i in sorted(set(changed) | set(dead) | always):
+            yield i, (0.0 if i in dead else changed.get(i, base[i]))
+
+    racks = ((r, delta.racks[r]) for r in sorted(delta.racks))
+    return _judged(net, normal, delta.failed, frozenset(), racks,
+                   values(delta.power_out_kw, delta.dead_power, normal.power_out_kw, hot[0]),
+                   values(delta.cooling_heat_kw, delta.dead_cooling, normal.cooling_heat_kw,
+                          hot[1]))
+
+
+def _judged(net, normal, failed, spared, racks, power, cooling) -> Broken:
+    """The one judgement of a failure set, from its racks as (index, (up, lost media)) and
+    its power and cooling loads as (index, kW), in index order: a rack is lost when it is
+    down for power or without a unit for a medium and was not so in normal operation
+    (leaving out ``spared``, lost with their zone); a component is over when its load
+    passes its ``failover_utilization``."""
+    lost = []
+    for r, (up, media) in racks:
+        if r in spared:
+            continue
+        if (not up and normal.rack_up[r]) or (up and media and not normal.rack_lost_media[r]):
+            lost.append(net.rack_ids[r])
     policy = net.layout.policy
     hot = []
-    for i, (load, cap) in enumerate(zip(result.power_out_kw, net.power_capacity_kw)):
+    for i, load in power:
+        cap = net.power_capacity_kw[i]
         limit = failover_limit(policy, net.power_kind[i])
         if load > 0.0 and over(load / cap, limit):
             hot.append((net.power_ids[i], net.power_kind[i], load / cap, limit, cap))
-    for j, (load, cap) in enumerate(zip(result.cooling_heat_kw, net.cooling_capacity_kw)):
+    for j, load in cooling:
+        cap = net.cooling_capacity_kw[j]
         if cap is None or load <= 0.0:
             continue
         limit = failover_limit(policy, net.cooling_kind[j])
         if over(load / cap, limit):
             hot.append((net.cooling_ids[j], net.cooling_kind[j], load / cap, limit, cap))
     hot.sort(key=lambda h: -h[2] / h[3])
-    return Broken(in_file_order(net, failed), racks, tuple(hot))
+    return Broken(in_file_order(net, failed), tuple(lost), tuple(hot))
 
 
 def _list(items) -> str:
@@ -141,14 +174,19 @@ def _without(net, rack_ids: frozenset):
                                rack_air_kw=zeroed(net.rack_air_kw)), gone
 
 
+def event_breaks(s, event) -> tuple[Broken, tuple[str, ...], frozenset]:
+    """What ``event`` breaks on the snapshot ``s``, the components it fails and the racks
+    lost with its zone: R006's judgement, also the tier's compartmentalisation rule's."""
+    failed, room = event_set(s.layout, event)
+    net, spared = _without(s.net, room)
+    normal = s.normal if net is s.net else evaluate(net)
+    return breaks(net, normal, failed, spared), failed, room
+
+
 def check_events(s) -> Iterator[Hit]:
     """R006: a common-cause event that takes racks down or overloads a component."""
-    layout = s.layout
-    for event in layout.events:
-        failed, room = event_set(layout, event)
-        net, spared = _without(s.net, room)
-        normal = s.normal if net is s.net else evaluate(net)
-        b = breaks(net, normal, failed, spared)
+    for event in s.layout.events:
+        b, failed, room = event_breaks(s, event)
         if b.ok:
             continue
         cause = (f"zone {event.zone} ({len(failed)} component(s), {len(room)} rack(s) lost "

@@ -64,6 +64,12 @@ def simulation(sim) -> str:
     return _dump(sim.as_dict())
 
 
+def tier(reports) -> str:
+    """``twin tier``: ``{"layouts": [{"file", "tier", "name", "tia_942", "en_50600",
+    "next_tier", "unmet", "findings"}]}``, ``unmet`` being the next tier up's."""
+    return _dump({"layouts": [r.as_dict() for r in reports]})
+
+
 def diff(d) -> str:
     """``twin diff``: ``{"old", "new", "adds_error", "added", "removed", "kpis", "margins"}``."""
     return _dump(d.as_dict())

@@ -374,6 +374,41 @@ def diff(d) -> str:
     return _lines(lines)
 
 
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def tier_heading(r) -> str:
+    """``FILE: Tier II (TIA-942 Rated-2, EN 50600 Availability Class 2)``."""
+    d = r.as_dict()
+    if d["tier"] is None:
+        return one_line(f"{r.file}: not evaluated (fix the findings below)")
+    if not d["tier"]:
+        return one_line(f"{r.file}: below Tier I")
+    return one_line(f"{r.file}: {d['name']} (TIA-942 {d['tia_942']}, EN 50600 {d['en_50600']})")
+
+
+def tier_lines(r) -> list[str]:
+    """Each unmet rule of the next tier up: ``FILE:LINE:COL: note TIER3 RULE: MESSAGE``."""
+    return [one_line(f"{u.file}:{u.line}:{u.column}: note TIER{u.tier} {u.rule}: "
+                     f"{u.message}{_via(u.via)}") for u in r.unmet]
+
+
+def tier(reports) -> str:
+    """``twin tier``: per layout its tier, then the next tier's unmet rules, or its findings
+    when it could not be evaluated."""
+    lines = []
+    for r in reports:
+        lines.append(tier_heading(r))
+        if r.assessment is None:
+            lines += [finding_line(f) for f in r.findings]
+            continue
+        nxt = r.assessment.next_tier
+        if nxt is not None:
+            lines.append(f"  Tier {_ROMAN[nxt]}: {len(r.unmet)} rule(s) unmet")
+        lines += tier_lines(r)
+    return _lines(lines)
+
+
 def _kpi_figure(value, sign: str = "") -> str:
     """Four decimals below 10 (PUE, USD/Mtok), two above (kW, tok/s), thousands grouped."""
     if value is None:
