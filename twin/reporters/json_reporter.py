@@ -55,8 +55,10 @@ def capacity(c) -> str:
     return _dump(c.as_dict())
 
 
-def headroom(h) -> str:
-    return _dump(h.as_dict())
+def headroom(h, tier=None) -> str:
+    """``twin report``: the headroom object, with ``tier`` (``twin tier``'s object for the
+    layout) when given."""
+    return _dump({**h.as_dict(), **({"tier": tier.as_dict()} if tier is not None else {})})
 
 
 def simulation(sim) -> str:
