@@ -336,3 +336,25 @@ def test_twin_report_shows_the_tier(tmp_path):
     data = json.loads(twin_cli("report", "tests/layouts/tiers/tier2.yaml", "--format",
                                "json").stdout)
     assert data["tier"]["tier"] == 2
+
+
+def test_the_tier_calls_r007_and_r008_through_the_registry_with_their_policy_on(monkeypatch):
+    from twin.checks import Check, Hit
+
+    seen = []
+
+    def fake(code):
+        def run(s):
+            seen.append((code, s.layout.policy.maintenance,
+                         s.layout.policy.continuous_cooling, s.net.layout is s.layout))
+            yield Hit("ups-a", f"{code} says no")
+        return Check(code, code.lower(), "error", "resilience", "fake", run, needs=("normal",))
+
+    reg = {**registry(), "R007": fake("R007"), "R008": fake("R008")}
+    monkeypatch.setattr(tier_module, "registry", lambda: reg)
+    a = assess(runner.snapshot(layout("tier4").layout), every=True)
+    assert seen == [("R007", True, False, True), ("R008", False, True, True)]
+    assert [(u.tier, u.rule, u.component, u.message) for u in a.unmet] == [
+        (3, "concurrent-maintenance", "ups-a", "R007: R007 says no"),
+        (4, "continuous-cooling", "ups-a", "R008: R008 says no")]
+    assert a.tier == 2
