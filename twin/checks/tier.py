@@ -19,6 +19,7 @@ from twin.checks import Check, Hit, registry, when_failing
 from twin.checks.groups import (Broken, breaks, breaks_delta, describe, event_breaks,
                                  hot_in_normal)
 from twin.layout.model import Event
+from twin.physics.flow import evaluate
 from twin.physics.sweep import scenario_deltas
 
 #: Tier number -> (Uptime name, ANSI/TIA-942 rating, EN 50600-1 availability class): the
@@ -138,15 +139,17 @@ def _registered(s, code: str, tier: int, rule: str, **policy) -> Iterator[Unmet]
 
 def rule_ups(s) -> Iterator[Unmet]:
     """Tier I, dedicated UPS: each rack runs on feeds every path of which, up to a source,
-    passes through a UPS (at least ``min_feeds`` such feeds)."""
+    passes through a UPS (at least ``min_feeds`` such feeds). A feed is behind a UPS when
+    it is live in normal operation and down with every UPS failed (the flow model says
+    which, so twin has one rule of what is live)."""
     layout = s.layout
-    backed: dict[str, bool] = {}
-    for i in s.net.power_order:  # upstream first
-        c = layout.power[i]
-        backed[c.id] = c.kind == "ups" or (not c.is_source and bool(c.sources)
-                                           and all(backed[x] for x in c.sources))
+    net = s.net
+    ups = tuple(c.id for c in layout.power if c.kind == "ups")
+    without = evaluate(net, ups)
+    behind = {c.id for i, c in enumerate(layout.power)
+              if s.normal.power_live[i] and (c.kind == "ups" or not without.power_live[i])}
     for r in layout.racks:
-        through = [p for p in r.power if backed.get(p)]
+        through = [p for p in r.power if p in behind]
         if len(through) < max(1, r.min_feeds):
             yield Unmet(1, "ups", r.id, f"rack {r.id} has {len(through)} of its "
                         f"{len(r.power)} power feed(s) behind a UPS on every path and needs "

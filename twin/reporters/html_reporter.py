@@ -372,8 +372,9 @@ def _tier(model) -> list[str]:
            f"<p><strong>{_e(head)}</strong>: a topology check against the rules of "
            "docs/format.md (Tiers), not an Uptime certification.</p>"]
     if t.unmet:
-        out.append(f'<p class="meta">{len(t.unmet):,} rule(s) of Tier '
-                   f"{_e(('I', 'II', 'III', 'IV')[d['next_tier'] - 1])} unmet</p>")
+        out.append(f'<p class="meta">to reach Tier '
+                   f"{_e(('I', 'II', 'III', 'IV')[d['next_tier'] - 1])}: {len(t.unmet):,} "
+                   "unmet</p>")
         out.append("<table><thead><tr><th>rule</th><th>where</th><th>component</th>"
                    "<th>message</th></tr></thead><tbody>")
         for u in t.unmet:

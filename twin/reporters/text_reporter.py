@@ -417,7 +417,7 @@ def _tier_block(r) -> list[str]:
         return lines + [finding_line(f) for f in r.findings]
     nxt = r.assessment.next_tier
     if nxt is not None:
-        lines.append(f"  {tier_name(nxt)}: {len(r.unmet)} rule(s) unmet")
+        lines.append(f"  to reach {tier_name(nxt)}: {len(r.unmet)} unmet")
     return lines + tier_lines(r)
 
 
