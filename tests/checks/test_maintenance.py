@@ -1,10 +1,14 @@
 """R007: concurrent maintainability, any one component out of service with the rest live."""
 from __future__ import annotations
 
+import random
 import textwrap
 from pathlib import Path
 
 import pytest
+import reference_evaluator as ref
+import yaml
+from randomlayouts import random_layout
 
 import twin
 from twin.checks import runner
@@ -168,3 +172,70 @@ def test_shipped_layouts_do_not_ask_for_maintenance_and_get_no_r007(path):
     assert not [f for f in report.findings if f.code == "R007"]
     if report.snapshot is not None:
         assert list(check_maintenance(report.snapshot)) == []
+
+
+# --- the incremental path against a full evaluation per set, and against the reference ---
+
+def stated_layout(seed: int) -> str:
+    """A random layout (tests/randomlayouts.py) with groups, events, zones and maintenance."""
+    rng = random.Random(f"stated-{seed}")
+    doc = yaml.safe_load(random_layout(seed))
+    doc["policy"]["contingency"] = rng.choice([0, 1])
+    doc["policy"].update(rng.choice([{"maintenance": True}, {"maintenance": True},
+                                     {"tier": 3}, {"tier": 2}, {}]))
+    comps = [*doc["power"], *doc["cooling"]]
+    for section in ("power", "cooling", "racks"):
+        for entry in doc[section].values():
+            if rng.random() < 0.3:
+                entry["zone"] = rng.choice(["z1", "z2"])
+    groups = {}
+    for n in range(rng.randint(0, 3)):
+        members = rng.sample(comps, k=min(len(comps), rng.randint(2, 4)))
+        if rng.random() < 0.3 and len(members) >= 2:
+            cut = rng.randint(1, len(members) - 1)
+            groups[f"g{n}"] = {"members": [members[:cut], members[cut:]], "redundancy": "2N"}
+        else:
+            k = rng.randint(1, min(2, len(members) - 1))
+            groups[f"g{n}"] = {"members": members, "redundancy": f"N+{k}"}
+    events = {}
+    zones = sorted({e["zone"] for s in ("power", "cooling", "racks")
+                    for e in doc[s].values() if "zone" in e})
+    for n in range(rng.randint(0, 3)):
+        if zones and rng.random() < 0.4:
+            events[f"e{n}"] = {"zone": rng.choice(zones)}
+        else:
+            events[f"e{n}"] = {"fails": rng.sample(comps, k=min(len(comps), rng.randint(1, 3)))}
+    if groups:
+        doc["groups"] = groups
+    if events:
+        doc["events"] = events
+    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=200)
+
+
+STATED = ("R005", "R006", "R007")
+
+
+def _stated_rows(report) -> list[tuple]:
+    return [(f.code, f.component, f.scenario, f.racks, f.message, f.line)
+            for f in report.findings if f.code in STATED]
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_incremental_sets_give_what_a_full_evaluation_and_the_reference_give(seed):
+    text = stated_layout(seed)
+    loaded = twin.load_bytes(text, f"stated-{seed}.yaml")
+    assert not loaded.findings, loaded.findings
+    fast = twin.validate(loaded, engine="incremental")
+    slow = twin.validate(loaded, engine="reference")
+    assert _stated_rows(fast) == _stated_rows(slow)
+    found = sorted((f.code, f.component, tuple(f.scenario), tuple(f.racks))
+                   for f in fast.findings)
+    assert found == ref.findings(text)
+
+
+def test_the_stated_layouts_exercise_every_stated_code():
+    # the comparison above means something only if the sets really break things
+    codes = set()
+    for seed in range(150):
+        codes |= {f[0] for f in ref.findings(stated_layout(seed))}
+    assert set(STATED) <= codes

@@ -112,7 +112,8 @@ class Judge:
             if self._c_over(j, load, cap):
                 hot.append((net.cooling_ids[j], net.cooling_kind[j], load / cap,
                             self.c_limit[j], cap))
-        hot.sort(key=lambda h: -h[2] / h[3])
+        # worst first; rounded, so that the last bits of a sum never reorder equal loads
+        hot.sort(key=lambda h: -round(h[2] / h[3], 9))
         return Broken(in_file_order(net, failed), lost, tuple(hot))
 
 
