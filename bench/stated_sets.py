@@ -163,7 +163,7 @@ def markdown(res: dict) -> str:
     s = [r["wall_s"] for r in res["stated"]]
     pc = [r["cpu_s"] for r in res["plain"]]
     sc = [r["cpu_s"] for r in res["stated"]]
-    ratios = [b / a for a, b in zip(p, s)]
+    ratios = [b / a for a, b in zip(p, s, strict=True)]
     c, n = res["checks"], res["counts"]
     full = c["full_per_set_s"] * c["group_sets"]
     rows = [

@@ -73,10 +73,12 @@ class Judge:
         self.c_limit = [failover_limit(policy, kind) for kind in net.cooling_kind]
         # over their limit already in normal operation: a change that leaves them alone
         # leaves them over (a full evaluation finds them under every set)
-        self.p_hot = frozenset(i for i, (load, cap) in enumerate(
-            zip(normal.power_out_kw, net.power_capacity_kw)) if self._p_over(i, load, cap))
-        self.c_hot = frozenset(j for j, (load, cap) in enumerate(
-            zip(normal.cooling_heat_kw, net.cooling_capacity_kw)) if self._c_over(j, load, cap))
+        self.p_hot = frozenset(
+            i for i, (load, cap) in enumerate(zip(normal.power_out_kw, net.power_capacity_kw,
+                                                  strict=True)) if self._p_over(i, load, cap))
+        self.c_hot = frozenset(
+            j for j, (load, cap) in enumerate(zip(normal.cooling_heat_kw, net.cooling_capacity_kw,
+                                                  strict=True)) if self._c_over(j, load, cap))
 
     def _p_over(self, i, load, cap) -> bool:
         return load > 0.0 and over(load / cap, self.p_limit[i])
@@ -90,7 +92,7 @@ class Judge:
         net = self.net
         if self.incremental is None:
             result = evaluate(net, failed)
-            racks = enumerate(zip(result.rack_up, result.rack_lost_media))
+            racks = enumerate(zip(result.rack_up, result.rack_lost_media, strict=True))
             power = enumerate(result.power_out_kw)
             cooling = enumerate(result.cooling_heat_kw)
         else:
@@ -223,7 +225,7 @@ def check_maintenance(s) -> Iterator[Hit]:
               for r in layout.racks]
     # racks R007 never counts (contingency: 0), and those the sweep checks under a single
     exempt = frozenset(r.id for r in layout.racks if r.contingency == 0)
-    swept = frozenset(r.id for r, k in zip(layout.racks, rack_k) if k >= 1)
+    swept = frozenset(r.id for r, k in zip(layout.racks, rack_k, strict=True) if k >= 1)
     judged = None
     for c in (*layout.power, *layout.cooling):
         if c.failable and swept_overloads:
