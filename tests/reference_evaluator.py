@@ -199,7 +199,8 @@ class Layout:
 class Scenario:
     """Every quantity of one failure set, recomputed from the dictionaries."""
 
-    def __init__(self, lay: Layout, failed=()):
+    def __init__(self, lay: Layout, failed=(), gone=()):
+        # ``gone``: racks lost with their zone (a zone event): they draw and make nothing
         self.lay, self.failed = lay, set(failed)
         self._live, self._eff = {}, {}
         self.rack_up = {}
@@ -208,6 +209,9 @@ class Scenario:
         self.flow = {}
         self.direct = {}  # power id -> kW drawn directly by racks and cooling units
         for r, rack in lay.racks.items():
+            if r in gone:
+                self.rack_up[r], self.rack_lost[r] = True, []
+                continue
             feeds = [p for p in rack["power"] if self.live(p)]
             up = bool(feeds) and len(feeds) >= rack["min_feeds"]
             self.rack_up[r] = up
@@ -355,6 +359,7 @@ def findings(text: str, contingency=None) -> list[tuple]:
     out += _cooling(lay, normal)
     out += _space(lay)
     out += _resilience(lay, normal)
+    out += _stated(lay, normal)
     return sorted(out)
 
 
@@ -490,3 +495,70 @@ def _resilience(lay, normal):
 def _keep(worst, ident, u, scenario):
     """Keep every utilization in enumeration order: the earliest set within 1e-9 is reported."""
     worst.setdefault(ident, []).append((u, scenario))
+
+
+# --- the sets a layout states itself: groups (R005), events (R006), maintenance (R007) ---
+
+def _broken(lay, failed, gone=()):
+    """(racks lost, [(utilization / limit)] of components over their failover limit)."""
+    normal = Scenario(lay, (), gone)
+    s = Scenario(lay, failed, gone)
+    racks = tuple(r for r in lay.racks if r not in gone and (
+        (not s.rack_up[r] and normal.rack_up[r])
+        or (s.rack_up[r] and s.rack_lost[r] and not (normal.rack_up[r] and normal.rack_lost[r]))))
+    hot = []
+    for p, c in lay.power.items():
+        load = s.out(p)
+        if load > 0 and over(load / c["capacity"], lay.failover_limit(c["kind"])):
+            hot.append(load / c["capacity"] / lay.failover_limit(c["kind"]))
+    for u, unit in lay.cooling.items():
+        load, cap = s.heat(u), unit.get("capacity_kw")
+        if cap is not None and load > 0 and over(load / cap, lay.failover_limit(unit["kind"])):
+            hot.append(load / cap / lay.failover_limit(unit["kind"]))
+    return racks, hot
+
+
+def _stated(lay, normal):
+    doc, out = lay.doc, []
+    shown = lambda ids: tuple(sorted(set(ids), key=lay.file_order.get))  # noqa: E731
+    for gid, g in (doc.get("groups") or {}).items():
+        members = g["members"]
+        if g["redundancy"] == "2N":
+            sets = [tuple(members[0]), tuple(members[1])]
+        else:
+            k = int(g["redundancy"][2:])
+            sets = [s for n in range(1, min(k, len(members)) + 1)
+                    for s in combinations(members, n)]
+        worst = None
+        for s in sets:
+            racks, hot = _broken(lay, s)
+            if racks or hot:
+                weight = (len(racks), round(max(hot, default=0.0), 9))
+                if worst is None or weight > worst[0]:
+                    worst = (weight, shown(s), racks)
+        if worst is not None:
+            out.append(("R005", gid, worst[1], worst[2]))
+    for eid, e in (doc.get("events") or {}).items():
+        if "zone" in e:
+            z = e["zone"]
+            failed = [i for i, c in {**lay.power, **lay.cooling}.items() if c.get("zone") == z]
+            gone = {r for r, rack in lay.racks.items() if rack.get("zone") == z}
+        else:
+            failed, gone = as_list(e["fails"]), set()
+        racks, hot = _broken(lay, failed, gone)
+        if racks or hot:
+            out.append(("R006", eid, shown(failed), racks))
+    policy = doc.get("policy") or {}
+    if not (policy.get("maintenance") or (policy.get("tier") or 0) >= 3):
+        return out
+    for ident, c in {**lay.power, **lay.cooling}.items():
+        # not repeated: what the sweep judges for the same single (R001-R004)
+        swept = c.get("failable", True)
+        if swept and lay.k >= 1:
+            continue
+        racks, hot = _broken(lay, [ident])
+        racks = tuple(r for r in racks if lay.racks[r].get("contingency") != 0
+                      and not (swept and lay.rack_k(r) >= 1))
+        if racks or hot:
+            out.append(("R007", ident, (ident,), racks))
+    return out

@@ -1,18 +1,24 @@
-"""R005 and R006: the failure sets a layout states itself, groups and common-cause events.
+"""R005, R006 and R007: the failure sets a layout states itself: groups, events, maintenance.
 
 A group promises a redundancy target (``N+k``: any ``k`` members may fail; ``2N``: either
 side may fail whole); an event names what one cause takes out together (both utilities
-in a grid outage, everything in a fire compartment). Each set is evaluated by the one
-flow model (:func:`twin.physics.flow.evaluate`) with everything else live, whatever
-``policy.contingency`` says, and judged by the rules of R001-R004: a rack is lost when it
-is down for power or has no effective unit for a medium it needs (and was not so in
-normal operation), and a component is over when its load passes its
-``failover_utilization``. A group or event with none of that passes.
+in a grid outage, everything in a fire compartment); ``policy.maintenance`` (or a tier of
+3 or more) says any one component may be taken out of service for maintenance. Each set
+is evaluated by the one flow model with everything else live, whatever
+``policy.contingency`` says, and judged by the rules of R001-R004 (:class:`Judge`, the
+only copy of them here): a rack is lost when it is down for power or has no effective
+unit for a medium it needs (and was not so in normal operation), and a component is over
+when its load passes its ``failover_utilization``. A set with none of that passes.
+
+The sets are evaluated on the snapshot's incremental engine (only what a set changes is
+recomputed), or with a full :func:`twin.physics.flow.evaluate` per set when the snapshot
+was made with ``engine="reference"``; both give the same findings.
 
 A zone event fails every component whose ``zone:`` is the zone; the racks in the zone
 are lost with the room rather than reported, so they draw no power and make no heat.
 ``failable: false`` components are failed too: a group or an event states what the
-design must survive, so it is checked as written.
+design must survive, so it is checked as written, and a pipe or a busbar is maintained
+even if it never fails.
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from collections.abc import Iterator
 
 from twin.checks import Check, Hit, when_failing
 from twin.physics.flow import evaluate, in_file_order
+from twin.physics.incremental import Incremental
 from twin.physics.limits import failover_limit, over
 
 #: Racks or components shown by name in a message, before "and N more".
@@ -47,72 +54,77 @@ class Broken:
                 round(max((u / lim for _, _, u, lim, _ in self.over), default=0.0), 9))
 
 
-def breaks(net, normal, failed, spared: frozenset = frozenset()) -> Broken:
-    """Evaluate ``failed`` (ids) on ``net`` and say what it breaks (:class:`Broken`)."""
-    result = evaluate(net, failed)
-    return _judged(net, normal, failed, spared,
-                   enumerate(zip(result.rack_up, result.rack_lost_media)),
-                   enumerate(result.power_out_kw), enumerate(result.cooling_heat_kw))
+class Judge:
+    """Says what a failure set breaks on one network (:class:`Broken`), by the rules of
+    R001-R004.
+
+    With ``incremental`` (a :class:`twin.physics.incremental.Incremental` on ``net`` and
+    ``normal``) a set is evaluated as a change: racks and components it does not touch
+    keep their normal state and load. Without, each set is a full
+    :func:`twin.physics.flow.evaluate`. The judging below is the same for both.
+    """
+
+    def __init__(self, net, normal, incremental=None):
+        self.net, self.normal, self.incremental = net, normal, incremental
+        self.base_down = frozenset(r for r, up in enumerate(normal.rack_up) if not up)
+        self.base_lost = frozenset(r for r, media in enumerate(normal.rack_lost_media) if media)
+        policy = net.layout.policy
+        self.p_limit = [failover_limit(policy, kind) for kind in net.power_kind]
+        self.c_limit = [failover_limit(policy, kind) for kind in net.cooling_kind]
+        # over their limit already in normal operation: a change that leaves them alone
+        # leaves them over (a full evaluation finds them under every set)
+        self.p_hot = frozenset(
+            i for i, (load, cap) in enumerate(zip(normal.power_out_kw, net.power_capacity_kw,
+                                                  strict=True)) if self._p_over(i, load, cap))
+        self.c_hot = frozenset(
+            j for j, (load, cap) in enumerate(zip(normal.cooling_heat_kw, net.cooling_capacity_kw,
+                                                  strict=True)) if self._c_over(j, load, cap))
+
+    def _p_over(self, i, load, cap) -> bool:
+        return load > 0.0 and over(load / cap, self.p_limit[i])
+
+    def _c_over(self, j, load, cap) -> bool:
+        return cap is not None and load > 0.0 and over(load / cap, self.c_limit[j])
+
+    def breaks(self, failed, spared: frozenset = frozenset()) -> Broken:
+        """What ``failed`` (ids) breaks; racks of ``spared`` (indices, lost with their
+        zone) are never counted."""
+        net = self.net
+        if self.incremental is None:
+            result = evaluate(net, failed)
+            racks = enumerate(zip(result.rack_up, result.rack_lost_media, strict=True))
+            power = enumerate(result.power_out_kw)
+            cooling = enumerate(result.cooling_heat_kw)
+        else:
+            change = self.incremental.change(tuple(failed))
+            racks = sorted(change.racks.items())
+            p_new, c_new = change.power_out_kw, change.cooling_heat_kw
+            base_p, base_c = self.normal.power_out_kw, self.normal.cooling_heat_kw
+            power = ((i, p_new.get(i, base_p[i])) for i in sorted(self.p_hot.union(p_new)))
+            cooling = ((j, c_new.get(j, base_c[j])) for j in sorted(self.c_hot.union(c_new)))
+        lost = tuple(net.rack_ids[r] for r, (up, media) in racks if r not in spared and (
+            (not up and r not in self.base_down) or (up and media and r not in self.base_lost)))
+        hot = []
+        for i, load in power:
+            cap = net.power_capacity_kw[i]
+            if self._p_over(i, load, cap):
+                hot.append((net.power_ids[i], net.power_kind[i], load / cap, self.p_limit[i], cap))
+        for j, load in cooling:
+            cap = net.cooling_capacity_kw[j]
+            if self._c_over(j, load, cap):
+                hot.append((net.cooling_ids[j], net.cooling_kind[j], load / cap,
+                            self.c_limit[j], cap))
+        # worst first; rounded, so that the last bits of a sum never reorder equal loads
+        hot.sort(key=lambda h: -round(h[2] / h[3], 9))
+        return Broken(in_file_order(net, failed), lost, tuple(hot))
 
 
-def hot_in_normal(net, normal) -> tuple[frozenset, frozenset]:
-    """Power and cooling indices over their failover limit in normal operation already:
-    :func:`breaks_delta` looks at them whatever a set changes."""
-    policy = net.layout.policy
-    p = frozenset(i for i, (load, cap) in enumerate(zip(normal.power_out_kw,
-                                                        net.power_capacity_kw))
-                  if load > 0.0 and over(load / cap, failover_limit(policy, net.power_kind[i])))
-    c = frozenset(j for j, (load, cap) in enumerate(zip(normal.cooling_heat_kw,
-                                                        net.cooling_capacity_kw))
-                  if cap is not None and load > 0.0
-                  and over(load / cap, failover_limit(policy, net.cooling_kind[j])))
-    return p, c
-
-
-def breaks_delta(net, normal, delta, hot: tuple[frozenset, frozenset]) -> Broken:
-    """:func:`breaks` of a set from the incremental engine's sparse delta
-    (:meth:`twin.physics._engine.Engine.delta`): the same judgement, looking only at what
-    the set changed and at ``hot`` (:func:`hot_in_normal`), the rest being as in normal
-    operation, so a sweep over thousands of sets does not walk the whole network each time."""
-    def values(changed: dict, dead: set, base: list, always: frozenset):
-        for i in sorted(set(changed) | set(dead) | always):
-            yield i, (0.0 if i in dead else changed.get(i, base[i]))
-
-    racks = ((r, delta.racks[r]) for r in sorted(delta.racks))
-    return _judged(net, normal, delta.failed, frozenset(), racks,
-                   values(delta.power_out_kw, delta.dead_power, normal.power_out_kw, hot[0]),
-                   values(delta.cooling_heat_kw, delta.dead_cooling, normal.cooling_heat_kw,
-                          hot[1]))
-
-
-def _judged(net, normal, failed, spared, racks, power, cooling) -> Broken:
-    """The one judgement of a failure set, from its racks as (index, (up, lost media)) and
-    its power and cooling loads as (index, kW), in index order: a rack is lost when it is
-    down for power or without a unit for a medium and was not so in normal operation
-    (leaving out ``spared``, lost with their zone); a component is over when its load
-    passes its ``failover_utilization``."""
-    lost = []
-    for r, (up, media) in racks:
-        if r in spared:
-            continue
-        if (not up and normal.rack_up[r]) or (up and media and not normal.rack_lost_media[r]):
-            lost.append(net.rack_ids[r])
-    policy = net.layout.policy
-    hot = []
-    for i, load in power:
-        cap = net.power_capacity_kw[i]
-        limit = failover_limit(policy, net.power_kind[i])
-        if load > 0.0 and over(load / cap, limit):
-            hot.append((net.power_ids[i], net.power_kind[i], load / cap, limit, cap))
-    for j, load in cooling:
-        cap = net.cooling_capacity_kw[j]
-        if cap is None or load <= 0.0:
-            continue
-        limit = failover_limit(policy, net.cooling_kind[j])
-        if over(load / cap, limit):
-            hot.append((net.cooling_ids[j], net.cooling_kind[j], load / cap, limit, cap))
-    hot.sort(key=lambda h: -h[2] / h[3])
-    return Broken(in_file_order(net, failed), tuple(lost), tuple(hot))
+def judge(s, net=None, normal=None) -> Judge:
+    """The judge of snapshot ``s`` (on its engine), or of ``net`` and ``normal`` when a zone
+    event needs its own network (a new engine then, on the same side of ``s.engine``)."""
+    if net is None:
+        return Judge(s.net, s.normal, s.incremental() if s.engine == "incremental" else None)
+    return Judge(net, normal, Incremental(net, normal) if s.engine == "incremental" else None)
 
 
 def _list(items) -> str:
@@ -137,9 +149,12 @@ def describe(b: Broken) -> str:
 def check_groups(s) -> Iterator[Hit]:
     """R005: a group whose redundancy target does not hold, at its worst failure set."""
     layout = s.layout
+    if not layout.groups:
+        return
+    judged = judge(s)
     for group in layout.groups:
         sets = group.failure_sets()
-        broken = [b for b in (breaks(s.net, s.normal, fs) for fs in sets) if not b.ok]
+        broken = [b for b in (judged.breaks(fs) for fs in sets) if not b.ok]
         if not broken:
             continue
         worst = max(broken, key=Broken.weight)  # the first of the worst, in set order
@@ -174,25 +189,72 @@ def _without(net, rack_ids: frozenset):
                                rack_air_kw=zeroed(net.rack_air_kw)), gone
 
 
-def event_breaks(s, event) -> tuple[Broken, tuple[str, ...], frozenset]:
-    """What ``event`` breaks on the snapshot ``s``, the components it fails and the racks
-    lost with its zone: R006's judgement, also the tier's compartmentalisation rule's."""
+def event_breaks(s, event, judged: Judge | None = None):
+    """What ``event`` breaks on snapshot ``s`` (:class:`Broken`), the components it fails
+    and the racks lost with its zone: R006's judgement, and the tier's zones' too."""
     failed, room = event_set(s.layout, event)
     net, spared = _without(s.net, room)
-    normal = s.normal if net is s.net else evaluate(net)
-    return breaks(net, normal, failed, spared), failed, room
+    if net is s.net:
+        return (judged or judge(s)).breaks(failed, spared), failed, room
+    return judge(s, net, evaluate(net)).breaks(failed, spared), failed, room
 
 
 def check_events(s) -> Iterator[Hit]:
     """R006: a common-cause event that takes racks down or overloads a component."""
-    for event in s.layout.events:
-        b, failed, room = event_breaks(s, event)
+    layout = s.layout
+    if not layout.events:
+        return
+    judged = judge(s)
+    for event in layout.events:
+        b, failed, room = event_breaks(s, event, judged)
         if b.ok:
             continue
         cause = (f"zone {event.zone} ({len(failed)} component(s), {len(room)} rack(s) lost "
                  "with it)" if event.zone is not None else " and ".join(b.scenario))
         yield Hit(event.id, f"event {event.id} fails {cause}: {describe(b)}",
                   scenario=b.scenario, racks=b.racks)
+
+
+def check_maintenance(s) -> Iterator[Hit]:
+    """R007: one component out for maintenance takes a rack down or another one over its limit.
+
+    Runs when ``policy.checks_maintenance``. Every component is taken out alone,
+    ``failable: false`` ones included, and judged as a failure. What the contingency sweep
+    already reports for the same single set is not repeated: a failable component's set
+    is judged by R001/R003 for the racks whose contingency is 1 or more, and by R002/R004
+    when ``policy.contingency`` is 1 or more. A rack with ``contingency: 0`` is never
+    counted: it says it may go down.
+    """
+    layout = s.layout
+    if not layout.policy.checks_maintenance:
+        return
+    swept_overloads = s.policy_contingency >= 1
+    rack_k = [s.policy_contingency if r.contingency is None else r.contingency
+              for r in layout.racks]
+    # racks R007 never counts (contingency: 0), and those the sweep checks under a single
+    exempt = frozenset(r.id for r in layout.racks if r.contingency == 0)
+    swept = frozenset(r.id for r, k in zip(layout.racks, rack_k, strict=True) if k >= 1)
+    judged = None
+    for c in (*layout.power, *layout.cooling):
+        if c.failable and swept_overloads:
+            continue  # every rack not exempt has contingency >= 1: the sweep judged it all
+        judged = judged or judge(s)
+        b = judged.breaks((c.id,))
+        racks = tuple(r for r in b.racks if r not in exempt and not (c.failable and r in swept))
+        hot = () if c.failable and swept_overloads else b.over
+        if not racks and not hot:
+            continue
+        b = Broken(b.scenario, racks, hot)
+        if not racks:
+            fix = "give the rest the capacity to carry its load, or add a redundant unit"
+        elif c.id in s.net.index and s.net.index[c.id][0] == "cooling":
+            fix = ("give a second path around it: a redundant header written as two loops "
+                   "(each unit listing both in `to:`), or a redundant unit")
+        else:
+            fix = ("give a second path around it: a second feed or busway from another "
+                   "source (each rack or unit listing both), or a redundant unit")
+        yield Hit(c.id, f"{c.kind} {c.id} cannot be maintained with the rest live: with it "
+                  f"out of service, {describe(b)}; {fix}", scenario=b.scenario, racks=racks)
 
 
 _F = "resilience"
@@ -204,4 +266,8 @@ CHECKS = (
     Check("R006", "event-breaks", "error", _F,
           "a common-cause event (`fails:` or a `zone:`) takes a rack down or a component "
           "over `failover_utilization`", check_events, needs=_NEEDS),
+    Check("R007", "maintenance-breaks", "error", _F,
+          "with `policy.maintenance` (or `tier` 3+): one component out of service, "
+          "`failable: false` ones included, takes a rack down or a component over "
+          "`failover_utilization`", check_maintenance, needs=_NEEDS),
 )

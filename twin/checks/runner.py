@@ -182,7 +182,8 @@ def snapshot(layout: Layout, *, contingency: int | None = None, progress=None,
     draw as at that ambient (:func:`twin.physics.thermal.at_design`), in normal
     operation and in every failure set.
 
-    ``engine`` picks the contingency engine: ``incremental`` or ``reference``.
+    ``engine`` picks the contingency engine: ``incremental`` or ``reference``; the sets
+    of groups, events and maintenance (R005-R007) are evaluated with the same one.
     """
     k = layout.policy.contingency if contingency is None else contingency
     net = compile_network(layout)
@@ -193,7 +194,7 @@ def snapshot(layout: Layout, *, contingency: int | None = None, progress=None,
         net, normal, design = design
     result = sweep(net, normal, k, progress=progress, engine=engine) if with_sweep else None
     return Snapshot(layout, graph if graph is not None else build_graph(layout), net, normal, k,
-                    result, design)
+                    result, design, engine)
 
 
 def validate(layout, *, contingency: int | None = None,

@@ -3,7 +3,7 @@
 The rules follow Uptime Institute's "Data Center Site Infrastructure Tier Standard:
 Topology" (section 2.1 Tier I to section 2.4 Tier IV) as docs/format.md states them; each
 rule is judged by code twin already has, never a second copy of it: a failure set by
-:func:`twin.checks.groups.breaks` (R005/R006's judgement: a rack lost, or a component over
+:class:`twin.checks.groups.Judge` (R005-R007's judgement: a rack lost, or a component over
 its ``failover_utilization``), a zone as an R006 zone event, normal operation by the
 registered P and C checks, maintenance by R007 and continuous cooling by R008, called
 through the registry. The tier reached is the highest ``t`` such that every rule of
@@ -16,11 +16,9 @@ import dataclasses
 from collections.abc import Iterator
 
 from twin.checks import Check, Hit, registry, when_failing
-from twin.checks.groups import (Broken, breaks, breaks_delta, describe, event_breaks,
-                                 hot_in_normal)
+from twin.checks.groups import Broken, describe, event_breaks, judge
 from twin.layout.model import Event
 from twin.physics.flow import evaluate
-from twin.physics.sweep import scenario_deltas
 
 #: Tier number -> (Uptime name, ANSI/TIA-942 rating, EN 50600-1 availability class): the
 #: common correspondence (as NVIDIA's DGX SuperPOD reference architecture states it), not
@@ -86,11 +84,18 @@ def _utilities(layout) -> tuple[str, ...]:
 
 
 def _forced(s, **policy):
-    """``s`` with ``policy`` fields set (R007 and R008 run for the tier whatever the
-    layout's own ``policy.maintenance`` and ``policy.continuous_cooling`` say)."""
-    layout = dataclasses.replace(s.layout, policy=dataclasses.replace(s.layout.policy,
-                                                                      **policy))
-    return dataclasses.replace(s, layout=layout, net=dataclasses.replace(s.net, layout=layout))
+    """``s`` for R007 and R008 as the tier asks them: with ``policy`` fields set (they run
+    whatever the layout's own ``policy.maintenance`` and ``policy.continuous_cooling``
+    say) and nothing left to the contingency sweep (``policy_contingency`` 0, racks'
+    own contingency of 1 or more cleared: every single set is theirs to judge)."""
+    layout = s.layout
+    racks = layout.racks
+    if any(r.contingency for r in racks):
+        racks = tuple(dataclasses.replace(r, contingency=None) if r.contingency else r
+                      for r in racks)
+    layout = dataclasses.replace(layout, racks=racks,
+                                 policy=dataclasses.replace(layout.policy, **policy))
+    return dataclasses.replace(s, layout=layout, policy_contingency=0)
 
 
 def _single_failures(s, ids) -> Iterator[tuple[str, Broken, bool]]:
@@ -98,21 +103,13 @@ def _single_failures(s, ids) -> Iterator[tuple[str, Broken, bool]]:
     engine generation, the Standard's primary source): ``(id, what breaks, grid lost)``
     of the first of the two sets that breaks something, for each id that breaks one."""
     grid = _utilities(s.layout)
-    sets = []
+    judged = judge(s)
     for ident in ids:
-        sets.append((ident, (ident,), False))
+        b, grid_lost = judged.breaks((ident,)), False
         with_grid = tuple(dict.fromkeys((ident, *grid)))
-        if grid and with_grid != (ident,):
-            sets.append((ident, with_grid, True))
-    reported = set()
-    hot = hot_in_normal(s.net, s.normal)
-    deltas = scenario_deltas(s.net, s.normal, [failed for _, failed, _ in sets])
-    for (ident, failed, grid_lost), delta in zip(sets, deltas):
-        if ident in reported:
-            continue
-        b = breaks_delta(s.net, s.normal, delta, hot)
+        if b.ok and with_grid != (ident,):
+            b, grid_lost = judged.breaks(with_grid), True
         if not b.ok:
-            reported.add(ident)
             yield ident, b, grid_lost
 
 
@@ -130,8 +127,7 @@ def _registered(s, code: str, tier: int, rule: str, **policy) -> Iterator[Unmet]
         yield Unmet(tier, rule, None, f"not evaluated: this version of twin has no {code} "
                     f"check, so {name(tier)} cannot be shown")
         return
-    snap = _forced(s, **policy) if policy else s
-    for hit in check.run(snap):
+    for hit in check.run(_forced(s, **policy)):
         yield Unmet(tier, rule, hit.component, f"{code}: {hit.message}")
 
 
@@ -167,7 +163,7 @@ def rule_engine_generator(s) -> Iterator[Unmet]:
         return
     if not grid:
         return
-    b = breaks(s.net, s.normal, grid)
+    b = judge(s).breaks(grid)
     if not b.ok:
         yield Unmet(1, "engine-generator", b.scenario[0],
                     f"with every utility lost ({' and '.join(b.scenario)}), on engine "

@@ -120,15 +120,6 @@ def scenario_results(net: Network, normal: FlowResult, scenarios):
         yield engine.result(scenario)
 
 
-def scenario_deltas(net: Network, normal: FlowResult, scenarios):
-    """The sparse delta (:class:`twin.physics._engine.Delta`: only the entries a set
-    changes) of each failure set of ``scenarios``, from the incremental engine; for
-    questions that ask about thousands of sets and need no full result of each."""
-    engine = Engine(net, normal)
-    for scenario in scenarios:
-        yield engine.delta(scenario)
-
-
 def _fresh(found, size, scenario, known, rack_k):
     subsets = [frozenset(s) for n in range(size) for s in combinations(scenario, n)]
     return [r for r in sorted(found) if rack_k[r] >= size
