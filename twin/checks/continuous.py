@@ -25,7 +25,7 @@ def _s(value: float) -> str:
 
 
 def _kwh(value: float) -> str:
-    return f"{value:,.1f} kWh" if value >= 0.05 else f"{value:,.3g} kWh"
+    return f"{value:,.1f} kWh" if value >= 0.1 or value == 0.0 else f"{value:.3g} kWh"
 
 
 def _racks(names: list[str]) -> str:
