@@ -6,7 +6,7 @@ import textwrap
 
 import twin
 from twin.physics.flow import compile_network
-from twin.physics.outage import outage, overheating, power_back
+from twin.physics.outage import outage, overheating, power_back, storage_needs
 
 INF = math.inf
 
@@ -157,3 +157,14 @@ def test_external_power_and_external_heat_never_stop():
     """)
     o = outage(net)
     assert o.cooling_back_s == (0.0, 0.0) and overheating(net, o) == []
+
+
+def test_storage_needs_counts_from_the_strictest_rack_at_the_loop():
+    net = net_of(PLANT.replace("storage_kwh: 10", "storage_kwh: 2").replace(
+        "storage_kwh: 20", "storage_kwh: 4"))
+    o = outage(net)
+    (loop, need, gap), = storage_needs(net, o, overheating(net, o))
+    assert net.cooling_ids[loop] == "loop-b"
+    # r1 rides 0 s and loop-a bridges 70.6 s: loop-b must bridge to the chiller's 120 s
+    assert math.isclose(gap, 120 - 3600 * 4 / 204)
+    assert math.isclose(need, 204 * gap / 3600)  # 2.8 kWh: 0.8 kWh more than its 2

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from twin.checks import Check, Hit
 from twin.layout.model import order_key
-from twin.physics.outage import INF, Cause, outage, overheating
+from twin.physics.outage import INF, Cause, outage, overheating, storage_needs
 
 _SHOWN = 5
 
@@ -83,7 +83,7 @@ def _hit(net, o, j: int, causes: list[Cause]) -> Hit:
             f"({ride}) and overheat: {_racks(names)} ({sum(heat.values()):,.1f} kW of heat)")
     fixes = [f"put {unit.id}'s power behind a UPS"]
     data = [("window_s", window), ("heat_kw", sum(heat.values()))]
-    loops = _storage(net, o, causes)
+    loops = storage_needs(net, o, causes)
     if loops:
         parts, adds = [], []
         for L, need, gap in loops:
@@ -103,21 +103,6 @@ def _hit(net, o, j: int, causes: list[Cause]) -> Hit:
             fixes.append(f"a faster restart (restart_s {_s(allowed)} or less)")
     text += "; fix: " + ", or ".join(fixes)
     return Hit(unit.id, text, scenario=o.utilities, racks=tuple(names), data=tuple(data))
-
-
-def _storage(net, o, causes: list[Cause]) -> list[tuple[int, float, float]]:
-    """The loops the heat reached the unit through, each with the storage it needs
-    (kWh) and the seconds it must bridge (the plant beyond it back, less what the
-    strictest rack rides through), loops in file order."""
-    gaps: dict[int, float] = {}
-    for c in causes:
-        if c.via is None or o.cooling_heat_kw[c.via] <= 0.0:
-            continue
-        back = min(o.cooling_back_s[t] for t in net.cooling_to[c.via])
-        if back == INF:
-            continue  # no storage bridges a plant that never returns
-        gaps[c.via] = max(gaps.get(c.via, 0.0), back - c.via_limit_s)
-    return [(L, o.cooling_heat_kw[L] * gap / 3600.0, gap) for L, gap in sorted(gaps.items())]
 
 
 _F = "resilience"

@@ -187,4 +187,22 @@ def overheating(net: Network, o: Outage) -> list[Cause]:
     return out
 
 
-__all__ = ["INF", "Cause", "Outage", "outage", "overheating", "power_back", "restart_of"]
+def storage_needs(net: Network, o: Outage, causes) -> list[tuple[int, float, float]]:
+    """For the causes of one component: each loop the heat reached it through, with the
+    storage it needs (kWh) and the seconds it must bridge, ``H × gap / 3600``: the gap is
+    from the limit at the loop (the strictest rack's ride-through, plus what loops
+    before it bridge) to when the plant beyond it takes heat again. Loops in network
+    order; none for a plant that never returns (no storage bridges it)."""
+    gaps: dict[int, float] = {}
+    for c in causes:
+        if c.via is None or o.cooling_heat_kw[c.via] <= 0.0:
+            continue
+        back = min(o.cooling_back_s[t] for t in net.cooling_to[c.via])
+        if back == INF:
+            continue
+        gaps[c.via] = max(gaps.get(c.via, 0.0), back - c.via_limit_s)
+    return [(L, o.cooling_heat_kw[L] * gap / 3600.0, gap) for L, gap in sorted(gaps.items())]
+
+
+__all__ = ["INF", "Cause", "Outage", "outage", "overheating", "power_back", "restart_of",
+           "storage_needs"]
