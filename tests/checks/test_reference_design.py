@@ -150,3 +150,13 @@ def test_the_published_supply_air_is_hotter_than_the_racks_are_written_to_accept
     report = _validate(_variant(tmp_path, hotter))
     assert {(f["code"], f["component"]) for f in report["findings"]} == {
         ("C003", f"fwl-{n}") for n in range(1, 7)}
+
+
+def test_the_comparison_page_gives_the_figures_twin_computes():
+    page = (ROOT / "docs" / "reference-designs.md").read_text(encoding="utf-8")
+    report = _validate(DESIGN)
+    kpis = report["kpis"]
+    assert f"{kpis['facility_kw']:,.1f} kW, PUE {kpis['pue']:.3f}" in page
+    count, scenarios, _ = _n2_readme_counts()
+    assert f"{count} findings over {scenarios:,} failure sets" in page
+    assert "(docs/reference-designs.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
