@@ -171,10 +171,14 @@ def test_zone_on_a_component_is_read(lint):
 # --- layouts without groups or events: exactly the findings they gave before ----------
 
 SHIPPED = sorted([*ROOT.glob("layouts/**/*.yaml"), *ROOT.glob("tests/layouts/**/*.yaml")])
+#: Shipped layouts that state groups and events (pinned in tests/checks/test_reference_design.py).
+WITH_GROUPS = {"se-rd111-gb300.yaml"}
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
 def test_layouts_without_groups_or_events_keep_their_findings(path, monkeypatch):
+    if path.name in WITH_GROUPS:
+        pytest.skip("states groups and events on purpose")
     loaded = twin.load(str(path))
     if loaded.layout is not None:
         assert loaded.layout.groups == () and loaded.layout.events == ()

@@ -1,10 +1,9 @@
 """Tiers (docs/format.md, "Tiers"): `twin tier`, R009, and the tier in diff and report.
 
 Each layout of tests/layouts/tiers/ sits exactly at its tier; one changed line drops it
-one tier, with the rule that breaks named. Tier III needs R007 (maintenance) and Tier IV
-R008 (continuous cooling): the tests that reach those tiers run once both checks are
-registered; until then the tier says "not evaluated" for them (tested with a registry
-that lacks them, so the test holds either way).
+one tier, with the rule that breaks named. Tier III calls R007 (maintenance) and Tier IV
+R008 (continuous cooling) through the registry; a registry without them makes the rule
+"not evaluated" (tested with a registry that lacks them).
 """
 from __future__ import annotations
 
@@ -24,11 +23,6 @@ from twin.physics.incremental import Incremental
 
 ROOT = Path(__file__).resolve().parents[2]
 TIERS = ROOT / "tests" / "layouts" / "tiers"
-HAS_R007 = "R007" in registry()
-HAS_R008 = "R008" in registry()
-needs_r007 = pytest.mark.skipif(not HAS_R007, reason="Tier III needs R007 (maintenance)")
-needs_r008 = pytest.mark.skipif(not (HAS_R007 and HAS_R008),
-                                reason="Tier IV needs R007 and R008 (continuous cooling)")
 
 
 def layout(name: str, old: str | None = None, new: str | None = None):
@@ -136,7 +130,6 @@ def test_a_capacity_component_failed_alone_is_judged_as_well(tmp_path):
 
 # -- Tier III ----------------------------------------------------------------------------
 
-@needs_r007
 def test_tier3_layout_is_tier_3():
     r = twin.tier(layout("tier3"))
     assert r.tier == 3
@@ -169,7 +162,6 @@ def test_without_r007_tier_3_is_not_evaluated(without_r007_r008):
 
 # -- Tier IV -----------------------------------------------------------------------------
 
-@needs_r008
 def test_tier4_layout_is_tier_4():
     r = twin.tier(layout("tier4"))
     assert r.tier == 4
@@ -191,8 +183,7 @@ def test_tier4_with_both_cracs_in_one_zone_is_not_compartmentalised():
     assert [(u.tier, u.component) for u in broken] == [(4, "util-a")]
     assert broken[0].message == ("losing zone a (10 component(s), 0 rack(s) lost with it): "
                                  "2 rack(s) lose power or cooling: r1, r2")
-    if HAS_R007 and HAS_R008:
-        assert twin.tier(loaded).tier == 3
+    assert twin.tier(loaded).tier == 3
 
 
 def test_tier4_without_zones_cannot_show_compartmentalisation():
@@ -376,3 +367,17 @@ def test_r009_is_the_same_on_both_engines(seed):
     rows = [[(f.component, f.message, f.line) for f in r.findings if f.code == "R009"]
             for r in (fast, slow)]
     assert rows[0] == rows[1]
+
+
+def test_tier4_with_its_cracs_off_ups_drops_to_tier_3_on_continuous_cooling():
+    # one CRAC off UPS is not enough to fail: the other, on UPS, carries the racks
+    one = layout("tier4", "from: ups-a, zone: a}\n  util-b", "from: ats-a, zone: a}\n  util-b")
+    assert twin.tier(one).tier == 4
+    text = (TIERS / "tier4.yaml").read_text()
+    for side in "ab":
+        text = text.replace(f"capacity_kw: 100, from: ups-{side},",
+                            f"capacity_kw: 100, from: ats-{side},")
+    r = twin.tier(runner.load_bytes(text, "tests/layouts/tiers/tier4.yaml"))
+    assert r.tier == 3
+    assert rules(r) == {(4, "continuous-cooling", "crac-a"), (4, "continuous-cooling", "crac-b")}
+    assert r.unmet[0].message.startswith("R008: crac crac-a is not powered for the first")

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from twin.layout.catalog import builtin_rack_types
 from twin.layout.model import (
-    AIR_UNIT_KINDS, DEFAULT_EFFICIENCY, LIQUID_UNIT_KINDS,
-    RACK_FACING_KINDS, Layout, Loc, Policy, policy_key,
+    AIR_UNIT_KINDS, DEFAULT_EFFICIENCY, DEFAULT_RESTART_S, DEFAULT_START_S,
+    LIQUID_UNIT_KINDS, RACK_FACING_KINDS, Layout, Loc, Policy, policy_key,
 )
 
 #: Code -> kebab name of each kind of assumption.
@@ -35,6 +35,16 @@ CODES = {
 _CHECKED_TYPE_FIELDS = ("it_kw", "liquid_fraction", "weight_kg", "footprint_m2",
                         "flow_lpm_per_kw", "max_supply_c", "max_inlet_c")
 _SPEC = "the format's default (docs/format.md)"
+#: Where R008's defaults come from (docs/sources.md).
+_START_SOURCE = "NFPA 110 Type 10 [S31][S42] (docs/format.md, Continuous cooling)"
+_RESTART_SOURCE = ("a conventional chiller needs 4-8 min after a power loss [S44] "
+                   "(docs/format.md, Continuous cooling)")
+
+
+def _outage_checked(layout: Layout) -> bool:
+    """R008 runs and has a utility to lose: its defaults then decide a verdict."""
+    return layout.policy.checks_continuous_cooling and any(
+        c.kind == "utility" for c in layout.power)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +163,13 @@ def _policy(g: _Groups, layout: Layout, contingency) -> None:
 
 
 def _power(g: _Groups, layout: Layout, written) -> None:
+    outage = _outage_checked(layout)
     for c in layout.power:
+        if outage and c.kind == "generator" and c.start_s is None:
+            g.add("A006", c.id, "start_s", DEFAULT_START_S, _START_SOURCE, lambda n, i: (
+                f"{_many('generator')(n, i)}: start_s not given: {DEFAULT_START_S:g} s from "
+                "a utility loss until it carries load (NFPA 110 Type 10), for R008; give "
+                "the set's start, synchronise and transfer time"))
         if c.kind in DEFAULT_EFFICIENCY and written(f"{c.id}.efficiency") is None:
             value = DEFAULT_EFFICIENCY[c.kind]
             head = _many(c.kind)
@@ -174,7 +190,16 @@ def _power(g: _Groups, layout: Layout, written) -> None:
 
 
 def _cooling(g: _Groups, layout: Layout, written) -> None:
+    outage = _outage_checked(layout)
     for u in layout.cooling:
+        if outage and u.kind in DEFAULT_RESTART_S and u.restart_s is None:
+            value = DEFAULT_RESTART_S[u.kind]
+            head = _many(u.kind)
+            g.add("A006", u.id, "restart_s", value, _RESTART_SOURCE,
+                  lambda n, i, head=head, v=value: (
+                      f"{head(n, i)}: restart_s not given: {v:g} s to cool again after its "
+                      "power returns, for R008; give the unit's restart time (quick-start "
+                      "chillers restart faster)"), kind=u.kind)
         if u.kind == "loop":
             if u.failable and written(f"{u.id}.failable") is None:
                 g.add("A001", u.id, "failable", True, _SPEC, lambda n, i: (
@@ -216,6 +241,8 @@ def _racks(g: _Groups, layout: Layout, written) -> None:
     floors = {h.id: h.floor_kg_m2 for h in layout.halls}
     given = {}  # rack type -> the checked figures it gives
     cache = {}  # (rack type, figures taken) -> the entry's field, value, source, message
+    outage = _outage_checked(layout)
+    checked = _CHECKED_TYPE_FIELDS + (("ride_through_s",) if outage else ())
     for r in layout.racks:
         rid = r.id
         typed = r.type is not None
@@ -223,7 +250,7 @@ def _racks(g: _Groups, layout: Layout, written) -> None:
             fields = given.get(r.type)
             if fields is None:
                 fields = given[r.type] = tuple(
-                    f for f in _CHECKED_TYPE_FIELDS if _type_has(r.type, f, mine, builtin))
+                    f for f in checked if _type_has(r.type, f, mine, builtin))
             taken = tuple(f for f in fields if written(f"{rid}.{f}") is None)
             if taken:
                 ck = (r.type, taken)
@@ -236,6 +263,11 @@ def _racks(g: _Groups, layout: Layout, written) -> None:
             return written(f"{rid}.{fld}") is None and not (
                 typed and _type_has(r.type, fld, mine, builtin))
 
+        if outage and default("ride_through_s"):
+            g.add("A005", rid, "ride_through_s", 0.0, _SPEC, lambda n, i: (
+                f"{_many('rack')(n, i)}: ride_through_s not given: 0 s, so any gap in its "
+                "cooling during a utility outage overheats it (R008); give the time it "
+                "tolerates without cooling at full load"))
         if len(r.power) >= 2 and written(f"{rid}.min_feeds") is None:
             g.add("A005", rid, "min_feeds", 1, _SPEC, lambda n, i: (
                 f"{_many('rack')(n, i)}: min_feeds not given: 1, so the rack is taken to run "

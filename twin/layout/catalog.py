@@ -1,6 +1,8 @@
 """Built-in rack catalog: sourced equipment figures for the rack types a layout can name."""
 from __future__ import annotations
 
+import dataclasses
+
 from twin.layout.model import RackType
 
 # Every figure is cited field by field in `sources`: (field, tag, citation), the citation
@@ -279,6 +281,21 @@ BUILTIN_RACK_TYPES: tuple[RackType, ...] = (
         ),
     ),
 )
+
+# Ride-through (R008, docs/format.md "Continuous cooling"): no vendor states how long a
+# rack runs at full load without its coolant flow or air (docs/sources.md, Not found).
+# Every built-in type is given 0 s, no credit: the Uptime Institute asks for a stable
+# inlet through the whole generator transfer and mechanical restart [S41]. A rough
+# bound for a 130 kW-class liquid rack: about 40 L of coolant (an unsourced figure)
+# x 3.9 kJ/(kg K) x 10 K / 123 kW of liquid heat = about 13 s before the cold plates
+# reach their limit, too uncertain to credit. A layout gives its own figure on the rack
+# or its type.
+_NO_RIDE_THROUGH = ("ride_through_s", "E", "0 s, no credit: no vendor figure found "
+                    "(docs/sources.md, Not found); continuous cooling asks for a stable "
+                    "inlet through the generator transfer and restart [S41]")
+BUILTIN_RACK_TYPES = tuple(
+    dataclasses.replace(t, ride_through_s=0.0, sources=(*t.sources, _NO_RIDE_THROUGH))
+    for t in BUILTIN_RACK_TYPES)
 
 
 def builtin_rack_types() -> dict[str, RackType]:

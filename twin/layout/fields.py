@@ -92,7 +92,9 @@ _DISTRIBUTION = {
 POWER_FIELDS = {
     "utility": {**_POWER_COMMON, **CAPACITY_FIELDS},
     "generator": {**_POWER_COMMON, **CAPACITY_FIELDS,
-                  "fuel_h": non_negative("fuel runtime at full load, h")},
+                  "fuel_h": non_negative("fuel runtime at full load, h"),
+                  "start_s": non_negative("seconds from a utility loss until it carries "
+                                          "load, R008 (extension)")},
     **{kind: dict(_DISTRIBUTION) for kind in DISTRIBUTION_KINDS},
 }
 POWER_FIELDS["ups"]["battery_min"] = non_negative("battery runtime at full rated load, min")
@@ -110,15 +112,20 @@ _COOLING_COMMON = {
     "notes": NOTES,
 }
 _WATER_SUPPLY = "water supply temperature it delivers, °C (simulate; derived when absent)"
+_RESTART = non_negative("seconds it needs after its power returns to cool again, R008 "
+                        "(extension)")
 COOLING_FIELDS = {
     "cdu": {**_COOLING_COMMON, "flow_lpm": positive("coolant flow, L/min"),
             "supply_c": temperature("liquid supply temperature, °C")},
     **{kind: {**_COOLING_COMMON, "supply_c": temperature("air supply temperature, °C")}
        for kind in AIR_UNIT_KINDS},
-    "loop": {**_COOLING_COMMON, "supply_c": temperature(_WATER_SUPPLY)},
+    "loop": {**_COOLING_COMMON, "supply_c": temperature(_WATER_SUPPLY),
+             "storage_kwh": non_negative("heat its buffer absorbs while the plant beyond "
+                                         "it is out, kWh, R008 (extension)")},
     "chiller": {**_COOLING_COMMON, "cop": positive("coefficient of performance"),
-                "supply_c": temperature(_WATER_SUPPLY)},
-    **{kind: {**_COOLING_COMMON, "supply_c": temperature(_WATER_SUPPLY)}
+                "supply_c": temperature(_WATER_SUPPLY), "restart_s": _RESTART},
+    **{kind: {**_COOLING_COMMON, "supply_c": temperature(_WATER_SUPPLY),
+              "restart_s": _RESTART}
        for kind in REJECTION_KINDS if kind != "chiller"},
 }
 
@@ -133,6 +140,8 @@ RACK_TYPE_FIELDS = {
     "tokens_per_s": non_negative("reference inference throughput, tokens/s"),
     "typical_kw": non_negative("typical operating IT power, kW (simulate)"),
     "price_usd": non_negative("purchase price of the rack, USD (simulate)"),
+    "ride_through_s": non_negative("seconds it tolerates losing its cooling at full load, "
+                                   "R008 (extension)"),
 }
 CATALOG_ENTRY_FIELDS = {
     **RACK_TYPE_FIELDS,

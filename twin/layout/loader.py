@@ -358,7 +358,8 @@ class _Loader:
             fuel_h=values.get("fuel_h"), loc=self.loc(item),
             rating_kva=values.get("rating_kva"), rating_a=values.get("rating_a"),
             voltage_v=values.get("voltage_v"), phases=values.get("phases"),
-            notes=values.get("notes"), zone=values.get("zone"))
+            notes=values.get("notes"), zone=values.get("zone"),
+            start_s=values.get("start_s"))
 
     def cooling_component(self, ident, item, body, policy: Policy):
         kind = self.kind(ident, item, body, COOLING_KINDS)
@@ -405,7 +406,8 @@ class _Loader:
             power=links.get("power") or (), to=links.get("to") or (),
             failable=values.get("failable", True), loc=self.loc(item),
             power_external="power" in external, to_external="to" in external,
-            zone=values.get("zone"))
+            zone=values.get("zone"), restart_s=values.get("restart_s"),
+            storage_kwh=values.get("storage_kwh"))
 
     def check_feed(self, ident, item, body, kind, values, links, external) -> None:
         """A unit that draws power names its feeds or says ``power: external`` (L003)."""

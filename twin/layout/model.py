@@ -29,6 +29,14 @@ DEFAULT_MAX_UTILIZATION = {
 
 DEFAULT_EFFICIENCY = {"transformer": 0.985, "ups": 0.96}
 
+#: R008 (docs/format.md, "Continuous cooling"): seconds from a utility loss until a
+#: generator carries load when it gives no ``start_s`` (NFPA 110 Type 10 [S31][S42]),
+#: and seconds a heat-rejection unit needs after its power returns when it gives no
+#: ``restart_s`` (a chiller: the upper end of 4-8 min [S44]; the others restart with
+#: their power).
+DEFAULT_START_S = 10.0
+DEFAULT_RESTART_S = {"chiller": 480.0}
+
 
 @dataclass(frozen=True, slots=True)
 class Via:
@@ -143,6 +151,7 @@ class RackType:
     tokens_per_s: float | None = None
     typical_kw: float | None = None
     price_usd: float | None = None
+    ride_through_s: float | None = None
     description: str = ""
     status: str = "shipping"
     source: str = ""
@@ -158,10 +167,12 @@ class RackType:
 
 
 #: Fields a rack type describes, in SPEC order (``it_kw`` to ``tokens_per_s``), then the
-#: extensions ``typical_kw`` and ``price_usd`` (read by ``twin simulate``).
+#: extensions ``typical_kw`` and ``price_usd`` (read by ``twin simulate``) and
+#: ``ride_through_s`` (read by R008).
 RACK_TYPE_FIELDS = (
     "it_kw", "liquid_fraction", "weight_kg", "footprint_m2", "flow_lpm_per_kw",
     "max_supply_c", "max_inlet_c", "tokens_per_s", "typical_kw", "price_usd",
+    "ride_through_s",
 )
 
 
@@ -187,6 +198,9 @@ class PowerComponent:
     phases: int | str | None = None
     notes: str | None = None
     zone: str | None = None
+    #: generator: seconds from a utility loss until it carries load (R008); ``None``:
+    #: :data:`DEFAULT_START_S`.
+    start_s: float | None = None
 
     @property
     def is_source(self) -> bool:
@@ -213,6 +227,12 @@ class CoolingComponent:
     #: ``to: external``: its heat leaves through equipment outside the layout.
     to_external: bool = False
     zone: str | None = None
+    #: heat rejection: seconds it needs after its power returns to cool again (R008);
+    #: ``None``: :data:`DEFAULT_RESTART_S` of its kind, else 0.
+    restart_s: float | None = None
+    #: loop: thermal energy its buffer (tank, piping) absorbs while the plant beyond it
+    #: is out, kWh (R008); ``None``: none.
+    storage_kwh: float | None = None
 
     @property
     def medium(self) -> str | None:
@@ -240,6 +260,8 @@ class Rack:
     tokens_per_s: float | None = None
     typical_kw: float | None = None  # typical operating power; None: it_kw
     price_usd: float | None = None
+    #: seconds the rack tolerates losing its cooling at full load (R008)
+    ride_through_s: float = 0.0
     power: tuple[str, ...] = ()
     min_feeds: int = 1
     cooling: tuple[str, ...] = ()
