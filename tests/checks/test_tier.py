@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 import twin
-from twin.checks import groups, registry, runner, tier as tier_module
+from twin.checks import groups, registry, runner
+from twin.checks import tier as tier_module
 from twin.checks.groups import Judge
 from twin.checks.tier import assess
 from twin.physics.incremental import Incremental
@@ -381,3 +382,12 @@ def test_tier4_with_its_cracs_off_ups_drops_to_tier_3_on_continuous_cooling():
     assert r.tier == 3
     assert rules(r) == {(4, "continuous-cooling", "crac-a"), (4, "continuous-cooling", "crac-b")}
     assert r.unmet[0].message.startswith("R008: crac crac-a is not powered for the first")
+
+
+def test_a_layout_with_a_cycle_is_not_evaluated():
+    text = ("twin: 1\npower:\n  a: {kind: pdu, capacity_kw: 10, from: b}\n"
+            "  b: {kind: pdu, capacity_kw: 10, from: a}\n")
+    r = twin.tier(twin.load_bytes(text, "cycle.yaml"))
+    assert r.tier is None and not r.evaluated
+    assert {f.code for f in r.findings} == {"T001"}
+    assert r.as_dict()["name"] is None and r.as_dict()["unmet"] == []
