@@ -77,7 +77,7 @@ def name(tier: int) -> str:
     return NAMES[tier][0] if tier in NAMES else "below Tier I"
 
 
-# ---------------------------------------------------------------------------- helpers
+# ---------------------------------------------------------------------------- shared by the rules
 
 def _utilities(layout) -> tuple[str, ...]:
     return tuple(c.id for c in layout.power if c.kind == "utility")
