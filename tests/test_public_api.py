@@ -8,8 +8,9 @@ import twin
 
 
 def test_the_names_the_readme_shows_are_there():
-    for name in ("load", "load_bytes", "validate", "whatif", "Loaded", "Report", "WhatIf",
-                 "Overload", "Finding", "UsageError", "Limits", "__version__"):
+    for name in ("load", "load_bytes", "validate", "whatif", "tier", "Loaded", "Report",
+                 "WhatIf", "TierReport", "Overload", "Finding", "UsageError", "Limits",
+                 "__version__"):
         assert hasattr(twin, name), name
 
 

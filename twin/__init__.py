@@ -16,10 +16,11 @@ from twin.layout.source import Limits
 # README of 0.1.0 shows ``twin.source.Limits``): the old name still works.
 sys.modules.setdefault("twin.source", source)
 
-_API = ("Loaded", "Overload", "Report", "WhatIf", "load", "load_bytes", "validate", "whatif")
+_API = ("Loaded", "Overload", "Report", "TierReport", "WhatIf", "load", "load_bytes", "tier",
+        "validate", "whatif")
 
-__all__ = ["Finding", "Limits", "Loaded", "Overload", "Report", "UsageError", "WhatIf", "load",
-           "load_bytes", "validate", "whatif", "__version__"]
+__all__ = ["Finding", "Limits", "Loaded", "Overload", "Report", "TierReport", "UsageError",
+           "WhatIf", "load", "load_bytes", "tier", "validate", "whatif", "__version__"]
 
 
 def __getattr__(name: str):

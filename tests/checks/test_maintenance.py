@@ -146,7 +146,8 @@ def test_a_busbar_that_is_not_failable_is_maintained(report):
     ("{tier: 3}", True), ("{tier: 4}", True), ("{maintenance: true}", True)])
 def test_r007_runs_only_with_maintenance_or_tier_3(report, policy, runs):
     r = report(ONE_HEADER.replace("{maintenance: true}", policy))
-    assert [f.code for f in r.findings] == (["R007"] if runs else [])
+    # a tier adds its own R009 findings (tests/checks/test_tier.py)
+    assert [f.code for f in r.findings if f.code != "R009"] == (["R007"] if runs else [])
 
 
 def test_without_maintenance_the_findings_are_those_of_the_registry_before(
@@ -228,8 +229,10 @@ def test_incremental_sets_give_what_a_full_evaluation_and_the_reference_give(see
     fast = twin.validate(loaded, engine="incremental")
     slow = twin.validate(loaded, engine="reference")
     assert _stated_rows(fast) == _stated_rows(slow)
+    # R009 (policy.tier) is the tier's, which the reference evaluator does not model;
+    # tests/checks/test_tier.py checks it on both engines
     found = sorted((f.code, f.component, tuple(f.scenario), tuple(f.racks))
-                   for f in fast.findings)
+                   for f in fast.findings if f.code != "R009")
     assert found == ref.findings(text)
 
 

@@ -28,7 +28,7 @@ def _required(name: str) -> list[str]:
     return {"validate": ["x.yaml"], "whatif": ["x.yaml", "--fail", "a"],
             "expand": ["x.yaml"], "capacity": ["x.yaml", "--rack-type", "t"],
             "report": ["x.yaml"], "simulate": ["x.yaml"], "catalog": [],
-            "export": ["x.yaml"], "diff": ["x.yaml"], "schema": []}[name]
+            "export": ["x.yaml"], "diff": ["x.yaml"], "tier": ["x.yaml"], "schema": []}[name]
 
 
 def test_the_parsers_load_nothing_the_commands_compute_with():

@@ -62,9 +62,9 @@ def registry() -> dict[str, Check]:
     Adding a check is one function in its family's module, its row in that module's
     ``CHECKS`` and its test; docs/architecture.md shows an example."""
     from twin.checks import cooling, groups, layout, power, resilience, space, topology
-    from twin.checks import continuous
+    from twin.checks import continuous, tier
 
     checks = (*layout.CHECKS, *topology.CHECKS, *power.CHECKS, *cooling.CHECKS,
               *resilience.CHECKS, *groups.CHECKS, *space.CHECKS)
-    checks += continuous.CHECKS
+    checks += continuous.CHECKS + tier.CHECKS
     return {c.code: c for c in sorted(checks, key=lambda c: c.code)}

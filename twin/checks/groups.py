@@ -189,6 +189,16 @@ def _without(net, rack_ids: frozenset):
                                rack_air_kw=zeroed(net.rack_air_kw)), gone
 
 
+def event_breaks(s, event, judged: Judge | None = None):
+    """What ``event`` breaks on snapshot ``s`` (:class:`Broken`), the components it fails
+    and the racks lost with its zone: R006's judgement, and the tier's zones' too."""
+    failed, room = event_set(s.layout, event)
+    net, spared = _without(s.net, room)
+    if net is s.net:
+        return (judged or judge(s)).breaks(failed, spared), failed, room
+    return judge(s, net, evaluate(net)).breaks(failed, spared), failed, room
+
+
 def check_events(s) -> Iterator[Hit]:
     """R006: a common-cause event that takes racks down or overloads a component."""
     layout = s.layout
@@ -196,9 +206,7 @@ def check_events(s) -> Iterator[Hit]:
         return
     judged = judge(s)
     for event in layout.events:
-        failed, room = event_set(layout, event)
-        net, spared = _without(s.net, room)
-        b = (judged if net is s.net else judge(s, net, evaluate(net))).breaks(failed, spared)
+        b, failed, room = event_breaks(s, event, judged)
         if b.ok:
             continue
         cause = (f"zone {event.zone} ({len(failed)} component(s), {len(room)} rack(s) lost "

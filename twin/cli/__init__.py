@@ -20,7 +20,7 @@ from twin.core import UsageError
 
 #: The commands, in the order ``twin --help`` lists them; each is the module twin.cli.NAME.
 COMMANDS = ("validate", "whatif", "expand", "capacity", "report", "simulate", "catalog",
-            "export", "diff", "schema")
+            "export", "diff", "tier", "schema")
 
 
 def _command(name: str):

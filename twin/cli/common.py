@@ -32,6 +32,7 @@ examples:
   twin report layouts/gb300-hall.yaml --html hall.html
   twin simulate layouts/gb300-hall.yaml --weather site.epw --plot year.svg
   twin diff layouts/gb300-hall.yaml --rev HEAD~1
+  twin tier layouts/*.yaml --min-tier 3        # the Uptime Tier each design reaches
   twin validate layouts/*.yaml --format sarif > twin.sarif
   twin export layouts/gb300-hall.yaml --usd out/usd --netbox out/netbox --dot hall.dot
   twin schema -o twin-layout.schema.json

@@ -14,7 +14,8 @@ def add_parser(sub) -> None:
                        description="Per power and cooling component: normal and worst N-1 "
                        "utilization and margin in kW. Per hall: how many more racks of its "
                        "most common type fit, how many power alone and cooling alone would "
-                       "allow, and the stranded power and cooling.",
+                       "allow, and the stranded power and cooling. Then the Uptime Tier the "
+                       "topology reaches and the next tier's unmet rules (twin tier).",
                        epilog="examples:\n  twin report layouts/gb300-hall.yaml\n"
                        "  twin report layouts/gb300-hall.yaml --html hall.html\n",
                        formatter_class=common.RAW)
@@ -31,6 +32,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from twin import api
     from twin.questions.headroom import headroom
+    from twin.questions.tier import ask as tier_of
 
     if args.html and os.path.isdir(args.html):
         raise UsageError(f"--html: {args.html} is a directory")
@@ -48,17 +50,18 @@ def run(args) -> int:
                                          "above"))
         return 1
     result = headroom(snap)
-    sys.stdout.write(reporter.headroom(result))
+    tier = tier_of(snap)
+    sys.stdout.write(reporter.headroom(result, tier))
     if args.html:
         inputs = common.inputs(args.layout, loaded.layout)
-        _write_html_report(args.html, snap, report, result, inputs)
+        _write_html_report(args.html, snap, report, result, inputs, tier)
     return 0 if report.ok else 1
 
 
-def _write_html_report(path: str, snap, report, result, inputs=()) -> None:
+def _write_html_report(path: str, snap, report, result, inputs=(), tier=None) -> None:
     """``twin report --html OUT``: build the page's model, render it, write it atomically."""
     from twin.questions.floorplan import build
     from twin.reporters.html_reporter import html
 
-    common.write_output(path, html(build(snap, report, result)), "--html", inputs)
+    common.write_output(path, html(build(snap, report, result, tier)), "--html", inputs)
     sys.stderr.write(common.line(f"twin: wrote {path}"))

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from twin.checks import runner
+from twin.checks.tier import assess
 from twin.core import Finding
 from twin.questions.headroom import component_headroom
 
@@ -95,6 +96,17 @@ class LayoutDiff:
     contingency: int
     old_clean: bool
     new_clean: bool
+    #: The Uptime Tier each side reaches (twin.checks.tier), ``None`` when not evaluated.
+    old_tier: int | None = None
+    new_tier: int | None = None
+
+    @property
+    def tier_change(self) -> str | None:
+        """``lowered``, ``raised`` or ``unchanged``; ``None`` when a side has no tier."""
+        if self.old_tier is None or self.new_tier is None:
+            return None
+        return ("lowered" if self.new_tier < self.old_tier else
+                "raised" if self.new_tier > self.old_tier else "unchanged")
 
     @property
     def adds_error(self) -> bool:
@@ -108,7 +120,9 @@ class LayoutDiff:
                 "kpis": [k.as_dict() for k in self.kpis],
                 "margins": [m.as_dict() for m in self.margins],
                 "contingency": self.contingency,
-                "old_clean": self.old_clean, "new_clean": self.new_clean}
+                "old_clean": self.old_clean, "new_clean": self.new_clean,
+                "old_tier": self.old_tier, "new_tier": self.new_tier,
+                "tier_change": self.tier_change}
 
 
 def _moved(old: float | None, new: float | None) -> bool:
@@ -199,4 +213,10 @@ def compare(old: runner.Loaded, new: runner.Loaded, *, contingency: int | None =
                     ident, b.kind, "removed", _fraction(b.margin_kw, b.capacity_kw), None,
                     _fraction(b.worst_margin_kw, b.capacity_kw), None, b.worst_scenario))
     return LayoutDiff(old.file, new.file, added, removed, kpis, tuple(margins), k,
-                      old_rows is not None, new_rows is not None)
+                      old_rows is not None, new_rows is not None,
+                      _tier(old_report), _tier(new_report))
+
+
+def _tier(report: runner.Report) -> int | None:
+    """The Uptime Tier the report's snapshot reaches, ``None`` when the physics did not run."""
+    return None if report.snapshot is None else assess(report.snapshot).tier

@@ -136,6 +136,8 @@ class HtmlReport:
     cooling: Diagram
     n1: tuple[N1Row, ...]
     n1_summary: N1Summary
+    #: The tier the topology reaches (twin.questions.tier.TierReport), when asked.
+    tier: object = None
 
 
 def _rack_cell(r, x, y, depth, chain, lost) -> RackCell:
@@ -273,7 +275,7 @@ def _n1_row(net, scenario, result, worst_of: int) -> N1Row:
 
 # ---------------------------------------------------------------- the whole page
 
-def build(snapshot, report, halls: HeadroomReport | None = None) -> HtmlReport:
+def build(snapshot, report, halls: HeadroomReport | None = None, tier=None) -> HtmlReport:
     """The report's model from a clean snapshot (its sweep run) and its validation report."""
     layout = snapshot.layout
     rows = component_headroom(snapshot)
@@ -296,4 +298,4 @@ def build(snapshot, report, halls: HeadroomReport | None = None) -> HtmlReport:
         findings[:MAX_FINDINGS], len(findings), floors, unplaced,
         tuple(halls.halls) if halls is not None else (),
         diagram("power", snapshot, rows, chain, lost, margins),
-        diagram("cooling", snapshot, rows, chain, lost, margins), n1, summary)
+        diagram("cooling", snapshot, rows, chain, lost, margins), n1, summary, tier)

@@ -178,13 +178,14 @@ def html(model) -> str:
         f"<h1>{_e(model.name)}</h1>",
         f'<p class="meta">{_e(model.file)} · worst case over {_e(model.basis)} '
         f"· twin {_e(__version__)}</p>",
-        '<nav><a href="#kpis">KPIs</a><a href="#floor">floor plans</a>'
+        '<nav><a href="#kpis">KPIs</a><a href="#tier">tier</a><a href="#floor">floor plans</a>'
         '<a href="#power">power</a><a href="#cooling">cooling</a>'
         '<a href="#findings">findings</a><a href="#n1">failure sets</a></nav>',
         "</header>",
         "<main>",
     ]
     parts += _kpis(model)
+    parts += _tier(model)
     parts += _floors(model)
     parts += _diagram(model.power, "power", model.basis)
     parts += _diagram(model.cooling, "cooling", model.basis)
@@ -357,6 +358,32 @@ def _node_tip(n, basis) -> list[str]:
         more = f" … and {n.count - len(n.members):,} more" if n.count > len(n.members) else ""
         lines.append("members: " + ", ".join(n.members) + more)
     return lines
+
+
+def _tier(model) -> list[str]:
+    """The Uptime Tier the topology reaches and the next tier's unmet rules (twin tier)."""
+    t = getattr(model, "tier", None)
+    if t is None or t.assessment is None:
+        return []
+    d = t.as_dict()
+    head = (f"{d['name']} (TIA-942 {d['tia_942']}, EN 50600 {d['en_50600']})" if d["tier"]
+            else "below Tier I")
+    out = ['<section id="tier">', "<h2>Tier (topology)</h2>",
+           f"<p><strong>{_e(head)}</strong>: a topology check against the rules of "
+           "docs/format.md (Tiers), not an Uptime certification.</p>"]
+    if t.unmet:
+        out.append(f'<p class="meta">to reach Tier '
+                   f"{_e(('I', 'II', 'III', 'IV')[d['next_tier'] - 1])}: {len(t.unmet):,} "
+                   "unmet</p>")
+        out.append("<table><thead><tr><th>rule</th><th>where</th><th>component</th>"
+                   "<th>message</th></tr></thead><tbody>")
+        for u in t.unmet:
+            out.append(f'<tr class="warning"><td>{_e(u.rule)}</td>'
+                       f"<td>{_e(u.file)}:{u.line}:{u.column}</td>"
+                       f"<td>{_e(u.component or '')}</td><td>{_e(u.message)}</td></tr>")
+        out.append("</tbody></table>")
+    out.append("</section>")
+    return out
 
 
 def _findings(model) -> list[str]:

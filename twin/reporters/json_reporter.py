@@ -55,13 +55,21 @@ def capacity(c) -> str:
     return _dump(c.as_dict())
 
 
-def headroom(h) -> str:
-    return _dump(h.as_dict())
+def headroom(h, tier=None) -> str:
+    """``twin report``: the headroom object, with ``tier`` (``twin tier``'s object for the
+    layout) when given."""
+    return _dump({**h.as_dict(), **({"tier": tier.as_dict()} if tier is not None else {})})
 
 
 def simulation(sim) -> str:
     """``twin simulate``: one object with the annual figures (see docs/simulate.md)."""
     return _dump(sim.as_dict())
+
+
+def tier(reports) -> str:
+    """``twin tier``: ``{"layouts": [{"file", "tier", "name", "tia_942", "en_50600",
+    "next_tier", "unmet", "findings"}]}``, ``unmet`` being the next tier up's."""
+    return _dump({"layouts": [r.as_dict() for r in reports]})
 
 
 def diff(d) -> str:

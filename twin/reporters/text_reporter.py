@@ -222,7 +222,9 @@ def _pct(value) -> str:
     return "-" if value is None else f"{round(value, 9):.1%}"
 
 
-def headroom(h) -> str:
+def headroom(h, tier=None) -> str:
+    """``twin report``: per component and per hall; then the tier (``tier``, a
+    :class:`twin.questions.tier.TierReport`) and the next tier's unmet rules."""
     k = h.contingency
     worst = ("normal operation only: policy.contingency is 0" if k == 0 else
              "normal operation and worst single failure" if k == 1 else
@@ -256,6 +258,8 @@ def headroom(h) -> str:
                      f"{x.free_slots:>5} {x.fits:>4} {x.power_racks:>10} {x.cooling_racks:>12} "
                      f"{x.stranded_power_kw:>18,.1f} {x.stranded_cooling_kw:>20,.1f}  {binding}"
                      .rstrip())
+    if tier is not None:
+        lines += ["", *_tier_block(tier)]
     return _lines(lines)
 
 
@@ -341,6 +345,9 @@ def diff(d) -> str:
     lines += [f"  + {finding_line(f)}" for f in d.added]
     lines.append(f"findings removed: {len(d.removed)}")
     lines += [f"  - {finding_line(f)}" for f in d.removed]
+    if d.tier_change in ("lowered", "raised"):  # an unchanged tier is not news
+        lines.append(f"tier {d.tier_change}: {tier_name(d.old_tier)} -> {tier_name(d.new_tier)} "
+                     "(`twin tier NEW` lists the next tier's unmet rules)")
     if not (d.old_clean and d.new_clean):
         side = ("old and new layouts have" if not (d.old_clean or d.new_clean)
                 else f"{'new' if d.old_clean else 'old'} layout has")
@@ -372,6 +379,46 @@ def diff(d) -> str:
         delta = "" if k.delta is None else f" ({_kpi_figure(k.delta, '+')})"
         lines.append(f"  {k.name} {_kpi_figure(k.old)} -> {_kpi_figure(k.new)}{unit}{delta}")
     return _lines(lines)
+
+
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def tier_name(tier: int) -> str:
+    """``Tier III``, or ``below Tier I`` for 0."""
+    return f"Tier {_ROMAN[tier]}" if tier in _ROMAN else "below Tier I"
+
+
+def tier_heading(r) -> str:
+    """``FILE: Tier II (TIA-942 Rated-2, EN 50600 Availability Class 2)``."""
+    d = r.as_dict()
+    if d["tier"] is None:
+        return one_line(f"{r.file}: not evaluated (fix the findings below)")
+    if not d["tier"]:
+        return one_line(f"{r.file}: below Tier I")
+    return one_line(f"{r.file}: {d['name']} (TIA-942 {d['tia_942']}, EN 50600 {d['en_50600']})")
+
+
+def tier_lines(r) -> list[str]:
+    """Each unmet rule of the next tier up: ``FILE:LINE:COL: note TIER3 RULE: MESSAGE``."""
+    return [one_line(f"{u.file}:{u.line}:{u.column}: note TIER{u.tier} {u.rule}: "
+                     f"{u.message}{_via(u.via)}") for u in r.unmet]
+
+
+def tier(reports) -> str:
+    """``twin tier``: per layout its tier, then the next tier's unmet rules, or its findings
+    when it could not be evaluated."""
+    return _lines([line for r in reports for line in _tier_block(r)])
+
+
+def _tier_block(r) -> list[str]:
+    lines = [tier_heading(r)]
+    if r.assessment is None:
+        return lines + [finding_line(f) for f in r.findings]
+    nxt = r.assessment.next_tier
+    if nxt is not None:
+        lines.append(f"  to reach {tier_name(nxt)}: {len(r.unmet)} unmet")
+    return lines + tier_lines(r)
 
 
 def _kpi_figure(value, sign: str = "") -> str:
