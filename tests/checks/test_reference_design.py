@@ -27,8 +27,16 @@ def _validate(path, *args: str) -> dict:
     return report
 
 
-def _variant(tmp_path: Path, text: str) -> Path:
+TIER_LINE = re.compile(r"\n  tier: 3 [^\n]*")
+
+
+def _variant(tmp_path: Path, text: str, *, tier: bool = False) -> Path:
+    """The design changed to ``text``; without its ``policy.tier`` unless ``tier``, so
+    that only what its groups and events state is checked (R009 would repeat it)."""
     out = tmp_path / "variant.yaml"
+    if not tier:
+        assert len(TIER_LINE.findall(text)) == 1
+        text = TIER_LINE.sub("\n  # tier left out: the groups and events only", text)  # same lines
     out.write_text(text, encoding="utf-8")
     return out
 
@@ -51,6 +59,7 @@ def test_the_design_as_published_has_no_finding():
 def test_the_scheme_is_stated_by_groups_and_events_and_the_policy_promises_nothing_more():
     layout = twin.load(str(DESIGN)).layout
     assert layout.policy.contingency == 0
+    assert layout.policy.tier == 3  # its stated target: validate checks it (R009, R007)
     groups = {g.id: (g.redundancy, len(g.sides) or len(g.members)) for g in layout.groups}
     assert groups == {
         "it-power": ("N+1", 24), "it-generators": ("N+1", 4), "cooling-power": ("2N", 2),
@@ -123,6 +132,10 @@ def test_removing_a_chiller_breaks_the_stated_n_plus_1_at_the_group(tmp_path):
     assert finding["code"] == "R005" and finding["component"] == "ht-chillers"
     assert finding["line"] == _line_of(fewer, "ht-chillers")
     assert "3 of 3 failure set(s)" in finding["message"]
+    # with its stated tier, R009 says which Tier rule the change breaks as well
+    tiered = _validate(_variant(tmp_path, fewer, tier=True))
+    codes = {(f["code"], f["component"]) for f in tiered["findings"]}
+    assert ("R005", "ht-chillers") in codes and ("R009", "ch-ht-1") in codes
 
 
 def test_a_mechanical_generator_too_small_fails_the_grid_outage_at_the_event(tmp_path):
@@ -160,3 +173,11 @@ def test_the_comparison_page_gives_the_figures_twin_computes():
     count, scenarios, _ = _n2_readme_counts()
     assert f"{count} findings over {scenarios:,} failure sets" in page
     assert "(docs/reference-designs.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_design_reaches_its_stated_tier_and_names_what_tier_4_needs():
+    report = twin.tier(twin.load(str(DESIGN)))
+    assert report.tier == 3
+    assert {u.rule for u in report.unmet} == {"compartmentalisation", "continuous-cooling"}
+    assert sum(u.rule == "continuous-cooling" for u in report.unmet) == 13
+    assert "13\nR008 notes" in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -391,3 +391,30 @@ def test_a_layout_with_a_cycle_is_not_evaluated():
     assert r.tier is None and not r.evaluated
     assert {f.code for f in r.findings} == {"T001"}
     assert r.as_dict()["name"] is None and r.as_dict()["unmet"] == []
+
+
+def test_liquid_hall_with_its_cdus_moved_off_ups_gets_r008_at_a_cdu_and_drops_below_tier_4():
+    # issue 14's must-show: the same hall, its CDUs moved from the UPS-backed mechanical
+    # panel of their side to a panel fed ahead of the UPS
+    path = TIERS / "tier4-liquid.yaml"
+    text = path.read_text()
+    assert twin.tier(runner.load_bytes(text, str(path))).tier == 4
+    for side in "ab":
+        text = text.replace(f"  mech-{side}: {{kind: panel, capacity_kw: 40, from: ups-{side}, "
+                            f"zone: {side}}}\n",
+                            f"  mech-{side}: {{kind: panel, capacity_kw: 40, from: ups-{side}, "
+                            f"zone: {side}}}\n  raw-{side}: {{kind: panel, capacity_kw: 20, "
+                            f"from: ats-{side}, zone: {side}}}\n")
+        text = text.replace(f"power: mech-{side}, to: loop-{side}",
+                            f"power: raw-{side}, to: loop-{side}")
+    assert text.count("raw-") == 4
+    moved = runner.load_bytes(text, str(path))
+    r = twin.tier(moved)
+    assert r.tier == 3
+    assert rules(r) == {(4, "continuous-cooling", "cdu-a"), (4, "continuous-cooling", "cdu-b")}
+    on = runner.load_bytes(text.replace("contingency: 0}", "contingency: 0, "
+                                        "continuous_cooling: true}"), str(path))
+    found = [(f.code, f.component) for f in twin.validate(on).findings if f.severity == "error"]
+    assert found == [("R008", "cdu-a"), ("R008", "cdu-b")]
+    assert twin.validate(runner.load_bytes(path.read_text().replace(
+        "contingency: 0}", "contingency: 0, continuous_cooling: true}"), str(path))).ok
