@@ -292,7 +292,7 @@ def test_the_liquid_tier4_hall_is_clean_on_continuous_cooling():
 
 def test_chillers_on_external_power_stop_with_the_utility_and_restart():
     report = _liquid(*[(f"kind: dry-cooler, capacity_kw: 300, power_kw: 10, power: mech-{s}",
-                        f"kind: chiller, capacity_kw: 300, power_kw: 10, power: external")
+                        "kind: chiller, capacity_kw: 300, power_kw: 10, power: external")
                        for s in "ab"])
     found = r008(report)
     assert [f.component for f in found] == ["dc-a", "dc-b"]

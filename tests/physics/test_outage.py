@@ -6,7 +6,7 @@ import textwrap
 
 import twin
 from twin.physics.flow import compile_network
-from twin.physics.outage import outage, overheating, power_back, storage_needs
+from twin.physics.outage import outage, overheating, power_back, power_live, storage_needs
 
 INF = math.inf
 
@@ -211,3 +211,28 @@ def test_storage_needs_counts_from_the_strictest_rack_at_the_loop():
     # r1 rides 0 s and loop-a bridges 70.6 s: loop-b must bridge to the chiller's 120 s
     assert math.isclose(gap, 120 - 3600 * 4 / 204)
     assert math.isclose(need, 204 * gap / 3600)  # 2.8 kWh: 0.8 kWh more than its 2
+
+
+def test_a_ups_holds_for_its_runtime_at_its_load():
+    net = net_of(POWER.replace("ups: {kind: ups, capacity_kw: 500, from: ats}",
+                               "ups: {kind: ups, capacity_kw: 500, battery_min: 0.1, from: ats}")
+                 .replace("ups-grid: {kind: ups, capacity_kw: 500,",
+                          "ups-grid: {kind: ups, capacity_kw: 500, battery_min: 1,"))
+    load = [0.0] * len(net.power_ids)
+    live = dict(zip(net.power_ids, zip(*power_live(net, load))))
+    assert live["ups"] == (INF, 0.0)  # no load: its battery lasts
+    i, k = net.power_ids.index("ups"), net.power_ids.index("ups-grid")
+    load[i] = load[k] = 250.0
+    until, back = power_live(net, load)
+    # 0.1 min x 500 / 250 = 12 s: short of the 25 s until the bus runs
+    assert (until[i], back[i]) == (12.0, 25.0)
+    assert (until[net.power_ids.index("pdu")], back[net.power_ids.index("pdu")]) == (12.0, 25.0)
+    # the grid never returns: 1 min x 500 / 250 = 120 s, then dark
+    assert (until[k], back[k]) == (120.0, INF)
+    # 0.2 min: 24 s, still short; 0.25 min: 30 s, holds
+    for minutes, held in ((0.2, False), (0.25, True)):
+        n2 = net_of(POWER.replace("ups: {kind: ups, capacity_kw: 500, from: ats}",
+                                  f"ups: {{kind: ups, capacity_kw: 500, battery_min: {minutes}, "
+                                  "from: ats}"))
+        u, b = power_live(n2, load)
+        assert (b[i] == 0.0) is held

@@ -4,9 +4,11 @@ Runs when ``policy.continuous_cooling`` is true or ``policy.tier`` is 4. The out
 the one model of :mod:`twin.physics.outage`: every utility lost at t = 0, generators
 carrying load from their ``start_s``, only what is behind a UPS live before that. A
 rack that stays up on its UPS and loses a medium's cooling for longer than its
-``ride_through_s`` overheats; each component that keeps it so (a rack-facing unit or
-loop whose power is not behind a UPS, a heat-rejection unit whose power gap and
-restart the storage on the loops before it does not bridge) is one finding, at its id,
+``ride_through_s`` (and still has power then) overheats; each component that keeps it
+so (a rack-facing unit or loop whose power is not behind a UPS that lasts, or is
+``power: external``; a unit whose heat goes to ``to: external``; a heat-rejection unit
+or crac whose power gap and restart the storage on the loops before it does not
+bridge) is one finding, at its id,
 with the racks, the window, the heat, the storage and the fix.
 """
 from __future__ import annotations

@@ -3,32 +3,39 @@
 Every ``utility`` is lost at t = 0 and does not return within the outage. Times are in
 seconds from that moment; ``inf`` is "not within the outage".
 
-1. **Power back.** Each power component gets the time from which it is live again:
-   a utility never (``inf``); a generator at its ``start_s`` (default 10 s, NFPA 110
-   Type 10); a ``ups`` at 0, live throughout (its battery carries the gap; P003 checks
-   how long); any other distribution component at the *earliest* of its sources under
-   ``transfer`` (the switch takes the first source that is live) and at the *latest*
-   of the sources that return under ``share`` (a paralleling bus takes load once every
-   set it shares the load over runs); ``inf`` when none returns.
+1. **Power.** Each power component is live from 0 until a time and again from a time
+   (:func:`power_live`): a utility never; a generator from its ``start_s`` (default
+   10 s, NFPA 110 Type 10); a ``ups`` carries its load on battery from when the power
+   behind it goes for its runtime at its window load, ``60 × battery_min × capacity /
+   load`` s (P003's formula), and is live throughout when that power is back by then,
+   else dark until it is; any other distribution component at the *earliest* of its
+   sources under ``transfer`` (the switch takes the first source that is live) and at
+   the *latest* of the sources that return under ``share`` (a paralleling bus takes
+   load once every set it shares the load over runs); ``inf`` when none returns.
 2. **Racks that stay up.** A rack stays up when at least ``min_feeds`` of its feeds are
-   live at 0 (behind a UPS). Only those make heat in the window; the others go down with
-   the grid, which R008 does not report.
+   live at 0 (behind a UPS), until fewer are (its UPS runs out: P003). Only those make
+   heat in the window; the others go down with the grid, which R008 does not report.
 3. **Window heat.** The load flow of normal operation with only those racks drawing
    (:func:`twin.physics.flow.evaluate`): the heat each cooling component carries while
    the racks on UPS keep running, ``Q + draw`` passed on as in rule 4 of the load flow.
 4. **Cooling back**, heat sinks first: a component's own cooling returns at
-   ``p + restart`` (``p``: the earliest of its ``power`` feeds, 0 with no feed or
-   ``power: external``; ``restart``: ``restart_s``, default 480 s for a chiller, 0 for
-   every other kind, and 0 when ``p`` is 0: a unit on UPS never stops). It takes heat
-   again from
+   ``p + restart`` (``p``: the earliest of its ``power`` feeds, a feed whose UPS runs
+   out counted dark from 0 except for racks that go down with that UPS, 0 with no
+   feed; ``power: external`` at ``g``, when the site's generators carry the load, the
+   latest ``start_s``, ``inf`` without generators: what is outside the layout is not
+   known to be on stored energy; ``restart``: ``restart_s``, default 480 s for a
+   chiller and a crac, 0 for every other kind, and 0 when ``p`` is 0: a unit on UPS
+   never stops). It takes heat again from
 
        b = max(p + restart, min(b of its `to` targets) − τ)
 
-   (a component without ``to``, or with ``to: external``, has only its own term), where
-   ``τ`` is the time a loop's storage bridges: ``τ = 3600 × storage_kwh / H`` seconds,
-   ``H`` its window heat in kW (0 without storage; ``inf`` with no heat to store).
+   (a component without ``to`` has only its own term; with ``to: external`` the second
+   term is ``g − τ``, the plant outside returning with the generators), where ``τ`` is
+   the time a loop's storage bridges: ``τ = 3600 × storage_kwh / H`` seconds, ``H`` its
+   window heat in kW (0 without storage; ``inf`` with no heat to store).
 5. **Racks.** A rack that stays up loses a medium for ``min(b)`` over the units of that
-   medium it lists; it overheats when that is longer than its ``ride_through_s``.
+   medium it lists; it overheats when that is longer than its ``ride_through_s`` and it
+   still has power then.
 """
 from __future__ import annotations
 
