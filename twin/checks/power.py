@@ -105,8 +105,7 @@ CHECKS = (
     Check("P001", "power-over-limit", "error", _F,
           "power component over its limit in normal operation", check_over_limit, needs=_NEEDS),
     Check("P003", "battery-runtime-short", "error", _F,
-          "UPS runtime at its load below `min_battery_min`, or shorter than the "
-          "generators' `start_s` in a utility outage", check_battery,
+          "UPS runtime at its load below `min_battery_min`", check_battery,
           needs=("normal", "sweep")),
     Check("P004", "fuel-short", "error", _F, "generator `fuel_h` below `min_fuel_h`", check_fuel, needs=_NEEDS),
 )

@@ -246,7 +246,11 @@ def outage(net: Network) -> Outage:
         power_until_s=tuple(until), rack_until_s=tuple(rack_until),
         outside_back_s=outside, cooling_until_s=tuple(c_until))
     views = []
-    for h in sorted({t for t in rack_until if 0.0 < t < INF}):
+    # a view differs from the main model only where a unit's own UPS runs out
+    doomed = sorted({t for t in c_until if 0.0 < t < INF})
+    for h in sorted({t for t in rack_until if 0.0 < t < INF} if doomed else ()):
+        if h > doomed[-1]:
+            continue  # no unit lasts as long as these racks: the main model
         own, restart, b = plant(h)
         views.append((h, dataclasses.replace(main, cooling_power_s=own,
                                              cooling_restart_s=restart, cooling_back_s=b)))
