@@ -98,9 +98,10 @@ def test_storage_one_kwh_short_is_r008_at_the_chiller_with_the_figures():
     found = r008(report)
     assert [(f.component, f.line) for f in found] == [("ch-1", 15)]
     m = found[0].message
-    assert m.startswith("chiller ch-1 cools again only 300 s into a utility outage: its "
-                        "power returns at 10 s, when the generators carry the load "
-                        "(start_s), and it needs restart_s 290 s more")
+    assert m.startswith("chiller ch-1 is not powered for the first 10 s of a utility "
+                        "outage: its `power:` is behind no UPS and returns when the "
+                        "generators carry the load (start_s), and it needs restart_s 290 s "
+                        "more: it cools again only 300 s into the outage")
     # 260 kW x 300 s / 3600 = 21.667 kWh needed, 20.667 there: 1 kWh short
     assert ("loop fws stores 20.7 kWh and must absorb 260.0 kW for 300 s: 21.7 kWh "
             "(260.0 kW × 300 s / 3600)") in m
@@ -236,8 +237,9 @@ def test_a_builtin_rack_type_gives_zero_ride_through_in_its_a003_entry():
           grid: {kind: utility, capacity_kw: 1000}
           ups: {kind: ups, capacity_kw: 500, battery_min: 10, from: grid}
         cooling:
-          cdu-1: {kind: cdu, capacity_kw: 300, power: ups, to: external}
-          crah-1: {kind: crah, capacity_kw: 100, power: ups, to: external}
+          cdu-1: {kind: cdu, capacity_kw: 300, power: ups, to: dc}
+          crah-1: {kind: crah, capacity_kw: 100, power: ups, to: dc}
+          dc: {kind: dry-cooler, capacity_kw: 500, power: ups}
         racks:
           r1: {type: gb300-nvl72, power: ups, cooling: [cdu-1, crah-1]}
     """
@@ -270,3 +272,198 @@ def test_the_gb300_hall_has_its_cdus_on_ups_but_not_its_plant():
     assert not any(f.component.startswith("cdu") for f in found)
     assert "add 14.3 kWh of storage to loop fws" in found[0].message
     assert "add 80.4 kWh of storage to loop chw" in found[-1].message
+
+
+LIQUID = ROOT / "tests" / "layouts" / "tiers" / "tier4-liquid.yaml"
+
+
+def _liquid(*edits: tuple[str, str], policy: str = ", continuous_cooling: true"):
+    text = LIQUID.read_text().replace("policy: {contingency: 0}",
+                                      "policy: {contingency: 0" + policy + "}")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new)
+    return twin.validate(twin.load_bytes(text, "tier4-liquid.yaml"))
+
+
+def test_the_liquid_tier4_hall_is_clean_on_continuous_cooling():
+    assert [f.code for f in _liquid().findings] == []
+
+
+def test_chillers_on_external_power_stop_with_the_utility_and_restart():
+    report = _liquid(*[(f"kind: dry-cooler, capacity_kw: 300, power_kw: 10, power: mech-{s}",
+                        "kind: chiller, capacity_kw: 300, power_kw: 10, power: external")
+                       for s in "ab"])
+    found = r008(report)
+    assert [f.component for f in found] == ["dc-a", "dc-b"]
+    # back with the generators (10 s, the default) and 480 s of restart: 490 s
+    assert "its `power: external` is taken as lost with the utility and back at 10 s" in (
+        found[0].message)
+    assert "it cools again only 490 s into the outage" in found[0].message
+    entry, = [a for a in report.assumptions if (a.code, a.field) == ("A006", "power")]
+    assert entry.count == 2 and entry.component == "dc-a" and entry.value == "external"
+    assert "taken as lost with the utility and back at 10 s" in entry.message
+
+
+def test_cdus_on_external_power_stop_with_the_utility():
+    report = _liquid(("power: mech-a, to: loop-a", "power: external, to: loop-a"),
+                     ("power: mech-b, to: loop-b", "power: external, to: loop-b"))
+    assert [f.component for f in r008(report)] == ["cdu-a", "cdu-b"]
+    assert any((a.code, a.field, a.component) == ("A006", "power", "cdu-a")
+               for a in report.assumptions)
+
+
+def test_external_power_without_generators_never_returns():
+    text = HALL.replace("power: pnl-ups, to: fws", "power: external, to: fws").replace(
+        "      gen: {kind: generator, capacity_kw: 2000, start_s: 10}\n", "").replace(
+        "from: [grid, gen]", "from: [grid]")
+    report = _validate(text)
+    found = r008(report)
+    assert [f.component for f in found][:2] == ["cdu-1", "cdu-2"]
+    assert ("is not powered at all during a utility outage: its `power: external` is taken "
+            "as lost with the utility and the layout has no generator to bring it back") in (
+        found[0].message)
+
+
+def test_heat_sent_outside_stops_until_the_generators_run():
+    # the CDUs on UPS send their heat straight outside the layout: that plant is lost
+    # with the utility and back when the generator runs, at 10 s
+    text = HALL.replace("to: fws}", "to: external}")
+    found = r008(_validate(text))
+    assert [f.component for f in found] == ["cdu-1", "cdu-2"]
+    assert found[0].message.startswith(
+        "cdu cdu-1 sends its heat outside the layout (`to: external`), to a plant taken as "
+        "lost with the utility and back at 10 s")
+    entry, = [a for a in _validate(text).assumptions if a.field == "to"]
+    assert entry.count == 2 and entry.value == "external"
+    # 10 s of ride-through covers it
+    clean = text.replace("cooling: [cdu-1, cdu-2]}", "cooling: [cdu-1, cdu-2], "
+                         "ride_through_s: 10}")
+    assert r008(_validate(clean)) == []
+    # off without the policy key: not an assumption, no finding
+    off = _validate(text.replace(", continuous_cooling: true", ""))
+    assert r008(off) == [] and not [a for a in off.assumptions if a.field == "to"]
+
+
+def test_a_ups_that_runs_out_before_the_generators_is_p003():
+    edits = [("capacity_kw: 400, fuel_h: 24", "capacity_kw: 400, start_s: 3600, fuel_h: 24")]
+    for policy in (", continuous_cooling: true", ""):
+        report = _liquid(*edits, policy=policy)
+        p003 = [f for f in report.findings if f.code == "P003"]
+        assert [f.component for f in p003] == ["ups-a", "ups-b"]
+        # 10 min x 400 kW / 137 kW (130 kW of rack and 6 kW of CDU, 1 kW of losses)
+        runtime = dict(p003[0].data)["runtime_min"]
+        assert runtime == pytest.approx(10 * 400 / 137.0, rel=1e-3)
+        assert (f"runs {runtime:.2f} min on battery at its 137.0 kW load, shorter than "
+                "the 3,600 s until the generators carry the load (start_s)") in (
+            p003[0].message)
+        # the racks go down with their UPS at 1,752 s, their CDUs with them: not R008
+        assert r008(report) == []
+    # the default start, 10 s, is within the runtime: nothing
+    assert [f.code for f in _liquid().findings] == []
+
+
+def test_racks_on_a_ups_that_runs_out_still_need_cooling_until_then():
+    # the CDUs are behind no UPS and the plant never returns: the racks, on a UPS that
+    # runs 29 min, overheat long before it runs out
+    report = _liquid(*[(f"power: mech-{s}, to: loop-{s}", f"power: pdu-{s}, to: loop-{s}")
+                       for s in "ab"],
+                     ("capacity_kw: 400, fuel_h: 24", "capacity_kw: 400, start_s: 3600, "
+                      "fuel_h: 24"))
+    assert [f.component for f in r008(report)] == []  # on pdu-x: the UPS, same as the racks
+    report = _liquid(("mech-a: {kind: panel, capacity_kw: 40, from: ups-a",
+                      "mech-a: {kind: panel, capacity_kw: 40, from: ats-a"),
+                     ("mech-b: {kind: panel, capacity_kw: 40, from: ups-b",
+                      "mech-b: {kind: panel, capacity_kw: 40, from: ats-b"),
+                     ("capacity_kw: 400, fuel_h: 24", "capacity_kw: 400, start_s: 3600, "
+                      "fuel_h: 24"))
+    found = r008(report)
+    assert [f.component for f in found] == ["cdu-a", "cdu-b", "dc-a", "dc-b"]
+    assert "is not powered for the first 3,600 s" in found[0].message
+
+
+def _off_ups_plant(ride: str):
+    return _liquid(("mech-a: {kind: panel, capacity_kw: 40, from: ups-a",
+                    "mech-a: {kind: panel, capacity_kw: 40, from: ats-a"),
+                   ("mech-b: {kind: panel, capacity_kw: 40, from: ups-b",
+                    "mech-b: {kind: panel, capacity_kw: 40, from: ats-b"),
+                   ("capacity_kw: 400, fuel_h: 24", "capacity_kw: 400, start_s: 3600, "
+                    "fuel_h: 24"),
+                   ("cooling: [cdu-a, cdu-b]}\n  r2", f"cooling: [cdu-a, cdu-b], "
+                    f"ride_through_s: {ride}}}\n  r2"),
+                   ("cooling: [cdu-a, cdu-b]}\n", f"cooling: [cdu-a, cdu-b], "
+                    f"ride_through_s: {ride}}}\n"))
+
+
+def test_a_ride_through_longer_than_the_battery_is_not_r008():
+    # with the plant off the UPS, each UPS carries 130 kW of rack and its losses: at most
+    # 10 x 400 / 130 = 30.8 min = 1,846 s. Racks that ride 1,900 s go down with it (P003)
+    # before they overheat; racks that ride 1,700 s overheat first (R008)
+    report = _off_ups_plant("1900")
+    assert r008(report) == []
+    assert [f.component for f in report.findings if f.code == "P003"] == ["ups-a", "ups-b"]
+    assert [f.component for f in r008(_off_ups_plant("1700"))] == [
+        "cdu-a", "cdu-b", "dc-a", "dc-b"]
+
+
+def test_a_ups_without_battery_min_is_taken_to_last():
+    report = _liquid(*[(f"capacity_kw: 400, battery_min: 10, from: ats-{s}",
+                        f"capacity_kw: 400, from: ats-{s}") for s in "ab"],
+                     ("capacity_kw: 400, fuel_h: 24", "capacity_kw: 400, start_s: 3600, "
+                      "fuel_h: 24"))
+    assert report.findings == ()
+    entry, = [a for a in report.assumptions if a.field == "battery_min"]
+    assert entry.count == 2
+    assert entry.message.endswith("(P003 does not run for it); R008 takes its battery to "
+                                  "carry its load until the generators do")
+
+
+CRAC_HALL = """\
+    twin: 1
+    policy: {contingency: 0, continuous_cooling: true}
+    power:
+      grid: {kind: utility, capacity_kw: 1000}
+      gen: {kind: generator, capacity_kw: 1000, start_s: 10}
+      ats: {kind: switchgear, capacity_kw: 1000, from: [grid, gen]}
+      ups: {kind: ups, capacity_kw: 500, battery_min: 10, from: ats}
+      mcc: {kind: switchgear, capacity_kw: 500, from: ats}
+    cooling:
+      crac-1: {kind: crac, capacity_kw: 100, power_kw: 20, power: mcc}
+    racks:
+      r1: {it_kw: 40, power: ups, cooling: crac-1, ride_through_s: 60}
+"""
+
+
+def test_a_crac_restarts_its_compressors_after_its_power_returns():
+    # 60 s of ride-through covers the 10 s start, not 10 + 480 s of compressor restart
+    report = _validate(CRAC_HALL)
+    found = r008(report)
+    assert [f.component for f in found] == ["crac-1"]
+    assert "and it needs restart_s 480 s more: it cools again only 490 s" in found[0].message
+    assert found[0].message.endswith("a faster restart (restart_s 50 s or less)")
+    entry, = [a for a in report.assumptions if a.field == "restart_s"]
+    assert entry.component == "crac-1" and entry.value == 480.0
+    assert "a DX unit's compressors are taken to restart like a chiller's" in entry.message
+    assert "[S44]" in entry.default_source
+    # restart_s is a crac's key now (it was L002); 50 s is in time
+    fast = _validate(CRAC_HALL.replace("power: mcc}", "power: mcc, restart_s: 50}"))
+    assert fast.findings == ()
+    assert not [a for a in fast.assumptions if a.field == "restart_s"]
+
+
+def test_storage_on_loops_in_series_counts_the_loops_before_it():
+    # cdu -> loop-1 (1 kWh) -> loop-2 -> chiller: 260 kW, back at 10 + 290 = 300 s; loop-1
+    # bridges 3600 x 1 / 260 = 13.85 s, so loop-2 must bridge 300 - 13.85 = 286.15 s:
+    # 260 x 286.15 / 3600 = 20.67 kWh, not 260 x 300 / 3600 = 21.67
+    text = HALL.replace("to: fws}", "to: fws-1}").replace(
+        "fws: {kind: loop, failable: false, storage_kwh: 21.667, to: ch-1}",
+        "fws-1: {kind: loop, failable: false, storage_kwh: 1, to: fws}\n"
+        "      fws: {kind: loop, failable: false, storage_kwh: 10, to: ch-1}")
+    found = r008(_validate(text))
+    assert [f.component for f in found] == ["ch-1"]
+    gap = 300 - 3600 / 260
+    assert (f"loop fws stores 10.0 kWh and must absorb 260.0 kW for {gap:,.4g} s: "
+            f"{260 * gap / 3600:.1f} kWh") in found[0].message
+    assert dict(found[0].data)["needed_kwh"] == pytest.approx(260 * gap / 3600)
+    clean = text.replace("storage_kwh: 10,", f"storage_kwh: {260 * gap / 3600 + 0.001:.3f},")
+    assert r008(_validate(clean)) == []

@@ -6,7 +6,7 @@ import textwrap
 
 import twin
 from twin.physics.flow import compile_network
-from twin.physics.outage import outage, overheating, power_back, storage_needs
+from twin.physics.outage import outage, overheating, power_back, power_live, storage_needs
 
 INF = math.inf
 
@@ -143,20 +143,63 @@ def test_a_unit_behind_no_ups_is_its_own_cause():
     assert overheating(ok, outage(ok)) == []
 
 
-def test_external_power_and_external_heat_never_stop():
-    net = net_of("""\
-        twin: 1
-        power:
-          grid: {kind: utility, capacity_kw: 1000}
-          ups: {kind: ups, capacity_kw: 500, from: grid}
-        cooling:
-          cdu: {kind: cdu, capacity_kw: 200, power_kw: 4, power: external, to: external}
-          rdhx: {kind: rdhx, capacity_kw: 50, to: external}
-        racks:
-          r1: {it_kw: 100, liquid_fraction: 0.8, power: ups, cooling: [cdu, rdhx]}
-    """)
+EXTERNAL = """\
+    twin: 1
+    power:
+      grid: {kind: utility, capacity_kw: 1000}
+      ups: {kind: ups, capacity_kw: 500, from: grid}
+    cooling:
+      cdu: {kind: cdu, capacity_kw: 200, power_kw: 4, power: external, to: external}
+      rdhx: {kind: rdhx, capacity_kw: 50, to: external}
+      crac: {kind: crac, capacity_kw: 50, power_kw: 5, power: external}
+    racks:
+      r1: {it_kw: 100, liquid_fraction: 0.8, power: ups, cooling: [cdu, rdhx]}
+"""
+
+
+def test_external_power_and_external_heat_stop_with_the_utility():
+    # without generators what is outside the layout is not known to return: never
+    net = net_of(EXTERNAL)
     o = outage(net)
-    assert o.cooling_back_s == (0.0, 0.0) and overheating(net, o) == []
+    assert o.outside_back_s == INF
+    assert o.cooling_power_s == (INF, 0.0, INF)  # the rdhx draws nothing: no power to lose
+    assert o.cooling_back_s == (INF, INF, INF)  # its heat goes outside, lost too
+    assert {net.cooling_ids[c.j] for c in overheating(net, o)} == {"cdu", "rdhx"}
+
+
+def test_external_returns_when_the_latest_generator_carries_load():
+    net = net_of(EXTERNAL.replace(
+        "      ups:", "      g1: {kind: generator, capacity_kw: 500, start_s: 15}\n"
+        "      g2: {kind: generator, capacity_kw: 500}\n"
+        "      ats: {kind: switchgear, capacity_kw: 1000, from: [grid, g1, g2]}\n"
+        "      ups:").replace("from: grid}\ncooling", "from: ats}\ncooling"))
+    o = outage(net)
+    assert o.outside_back_s == 15.0  # the latest start_s (g2 takes the default 10 s)
+    # the crac, a DX unit on external power, restarts its compressors: 15 + 480 s
+    assert o.cooling_power_s == (15.0, 0.0, 15.0)
+    assert o.cooling_restart_s == (0.0, 0.0, 480.0)
+    assert o.cooling_back_s == (15.0, 15.0, 495.0)
+    ok = net_of(EXTERNAL.replace("power: ups, cooling", "power: ups, ride_through_s: 15, "
+                                 "cooling").replace(
+        "      ups:", "      g1: {kind: generator, capacity_kw: 500, start_s: 15}\n"
+        "      ats: {kind: switchgear, capacity_kw: 1000, from: [grid, g1]}\n"
+        "      ups:").replace("from: grid}\ncooling", "from: ats}\ncooling"))
+    assert overheating(ok, outage(ok)) == []
+
+
+def test_storage_bridges_the_plant_outside():
+    net = net_of(EXTERNAL.replace("power: external, to: external}", "power: ups, to: fws}\n"
+                                  "      fws: {kind: loop, storage_kwh: 1, to: external}")
+                 .replace("      ups:", "      g: {kind: generator, capacity_kw: 500, "
+                          "start_s: 40}\n      ats: {kind: switchgear, capacity_kw: 1000, "
+                          "from: [grid, g]}\n      ups:")
+                 .replace("from: grid}\ncooling", "from: ats}\ncooling"))
+    o = outage(net)
+    j = net.cooling_ids.index("fws")
+    # 80 kW liquid + 4 x 80 / 200 = 1.6 kW of pump: 1 kWh bridges 3600 / 81.6 = 44.1 s of
+    # the 40 s until the generator runs the plant outside
+    assert math.isclose(o.cooling_heat_kw[j], 81.6)
+    assert o.cooling_back_s[j] == 0.0 and o.cooling_back_s[net.cooling_ids.index("cdu")] == 0.0
 
 
 def test_storage_needs_counts_from_the_strictest_rack_at_the_loop():
@@ -168,3 +211,28 @@ def test_storage_needs_counts_from_the_strictest_rack_at_the_loop():
     # r1 rides 0 s and loop-a bridges 70.6 s: loop-b must bridge to the chiller's 120 s
     assert math.isclose(gap, 120 - 3600 * 4 / 204)
     assert math.isclose(need, 204 * gap / 3600)  # 2.8 kWh: 0.8 kWh more than its 2
+
+
+def test_a_ups_holds_for_its_runtime_at_its_load():
+    net = net_of(POWER.replace("ups: {kind: ups, capacity_kw: 500, from: ats}",
+                               "ups: {kind: ups, capacity_kw: 500, battery_min: 0.1, from: ats}")
+                 .replace("ups-grid: {kind: ups, capacity_kw: 500,",
+                          "ups-grid: {kind: ups, capacity_kw: 500, battery_min: 1,"))
+    load = [0.0] * len(net.power_ids)
+    live = dict(zip(net.power_ids, zip(*power_live(net, load))))
+    assert live["ups"] == (INF, 0.0)  # no load: its battery lasts
+    i, k = net.power_ids.index("ups"), net.power_ids.index("ups-grid")
+    load[i] = load[k] = 250.0
+    until, back = power_live(net, load)
+    # 0.1 min x 500 / 250 = 12 s: short of the 25 s until the bus runs
+    assert (until[i], back[i]) == (12.0, 25.0)
+    assert (until[net.power_ids.index("pdu")], back[net.power_ids.index("pdu")]) == (12.0, 25.0)
+    # the grid never returns: 1 min x 500 / 250 = 120 s, then dark
+    assert (until[k], back[k]) == (120.0, INF)
+    # 0.2 min: 24 s, still short; 0.25 min: 30 s, holds
+    for minutes, held in ((0.2, False), (0.25, True)):
+        n2 = net_of(POWER.replace("ups: {kind: ups, capacity_kw: 500, from: ats}",
+                                  f"ups: {{kind: ups, capacity_kw: 500, battery_min: {minutes}, "
+                                  "from: ats}"))
+        u, b = power_live(n2, load)
+        assert (b[i] == 0.0) is held

@@ -20,6 +20,7 @@ from twin.layout.model import (
     AIR_UNIT_KINDS, DEFAULT_EFFICIENCY, DEFAULT_RESTART_S, DEFAULT_START_S,
     LIQUID_UNIT_KINDS, RACK_FACING_KINDS, Layout, Loc, Policy, policy_key,
 )
+from twin.physics.outage import INF, generators_back
 
 #: Code -> kebab name of each kind of assumption.
 CODES = {
@@ -38,6 +39,8 @@ _SPEC = "the format's default (docs/format.md)"
 #: Where R008's defaults come from (docs/sources.md).
 _START_SOURCE = "NFPA 110 Type 10 [S31][S42] (docs/format.md, Continuous cooling)"
 _RESTART_SOURCE = ("a conventional chiller needs 4-8 min after a power loss [S44] "
+                   "(docs/format.md, Continuous cooling)")
+_OUTSIDE_SOURCE = ("what is outside the layout is not known to be on stored energy "
                    "(docs/format.md, Continuous cooling)")
 
 
@@ -182,24 +185,45 @@ def _power(g: _Groups, layout: Layout, written) -> None:
                    ("generator", "fuel_h", "fuel", "P004", "generators"))
         for kind, fld, what, code, plural in missing:
             if c.kind == kind and getattr(c, fld) is None:
+                more = ("; R008 takes its battery to carry its load until the generators "
+                        "do" if outage and kind == "ups" else "")
                 g.add("A006", c.id, fld, None, _SPEC,
-                      lambda n, i, f=fld, w=what, k=code, p=plural, kind=kind: (
+                      lambda n, i, f=fld, w=what, k=code, p=plural, kind=kind, more=more: (
                           f"{f'{n:,} {p} (first: {i})' if n > 1 else f'{kind} {i}'}: {f} not "
-                          f"given: its {w} is not checked ({k} does not run for it)"),
+                          f"given: its {w} is not checked ({k} does not run for it){more}"),
                       kind=kind)
 
 
 def _cooling(g: _Groups, layout: Layout, written) -> None:
     outage = _outage_checked(layout)
+    gens = generators_back(layout)
+    back = ("never: the layout has no generator" if gens == INF else
+            f"back at {gens:g} s, when the site's generators carry the load (the latest "
+            "start_s)")
     for u in layout.cooling:
         if outage and u.kind in DEFAULT_RESTART_S and u.restart_s is None:
             value = DEFAULT_RESTART_S[u.kind]
             head = _many(u.kind)
+            dx = (" (a DX unit's compressors are taken to restart like a chiller's, "
+                  "anti-short-cycle timers included)" if u.kind == "crac" else "")
             g.add("A006", u.id, "restart_s", value, _RESTART_SOURCE,
-                  lambda n, i, head=head, v=value: (
+                  lambda n, i, head=head, v=value, dx=dx: (
                       f"{head(n, i)}: restart_s not given: {v:g} s to cool again after its "
-                      "power returns, for R008; give the unit's restart time (quick-start "
-                      "chillers restart faster)"), kind=u.kind)
+                      f"power returns{dx}, for R008; give the unit's restart time "
+                      "(quick-start units restart faster)"), kind=u.kind)
+        if outage and u.power_external:
+            g.add("A006", u.id, "power", "external", _OUTSIDE_SOURCE,
+                  lambda n, i, v=back: (
+                      f"{_many('unit')(n, i)} on `power: external`: taken as lost with the "
+                      f"utility and {v}, then its restart_s, for R008; if it has a UPS of "
+                      "its own, write that UPS in the layout"))
+        if outage and u.to_external:
+            g.add("A006", u.id, "to", "external", _OUTSIDE_SOURCE,
+                  lambda n, i, v=back: (
+                      f"{_many('unit')(n, i)} with `to: external`: the plant outside the "
+                      f"layout that takes its heat is taken as lost with the utility and "
+                      f"{v}, for R008; if it runs through an outage or restarts later, "
+                      "write it in the layout"))
         if u.kind == "loop":
             if u.failable and written(f"{u.id}.failable") is None:
                 g.add("A001", u.id, "failable", True, _SPEC, lambda n, i: (

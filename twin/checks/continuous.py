@@ -4,9 +4,11 @@ Runs when ``policy.continuous_cooling`` is true or ``policy.tier`` is 4. The out
 the one model of :mod:`twin.physics.outage`: every utility lost at t = 0, generators
 carrying load from their ``start_s``, only what is behind a UPS live before that. A
 rack that stays up on its UPS and loses a medium's cooling for longer than its
-``ride_through_s`` overheats; each component that keeps it so (a rack-facing unit or
-loop whose power is not behind a UPS, a heat-rejection unit whose power gap and
-restart the storage on the loops before it does not bridge) is one finding, at its id,
+``ride_through_s`` (and still has power then) overheats; each component that keeps it
+so (a rack-facing unit or loop whose power is not behind a UPS that lasts, or is
+``power: external``; a unit whose heat goes to ``to: external``; a heat-rejection unit
+or crac whose power gap and restart the storage on the loops before it does not
+bridge) is one finding, at its id,
 with the racks, the window, the heat, the storage and the fix.
 """
 from __future__ import annotations
@@ -65,19 +67,35 @@ def _hit(net, o, j: int, causes: list[Cause]) -> Hit:
     media = [m for m in ("liquid", "air") if any(c.medium == m for c in causes)]
     rides = sorted({o.rack_ride_through_s[k] for k in racks})
     ride = _s(rides[0]) if len(rides) == 1 else f"{_s(rides[0])} to {_s(rides[-1])}"
-    power, restart = o.cooling_power_s[j], o.cooling_restart_s[j]
+    v = o.view(max(c.until_s for c in causes))
+    power, restart = v.cooling_power_s[j], v.cooling_restart_s[j]
     window = power + restart
-    if power == INF:
-        when = ("is not powered at all during a utility outage: no UPS or generator is "
-                "behind its `power:`")
-    elif restart > 0.0:
-        when = (f"cools again only {_s(window)} into a utility outage: its power returns "
-                f"at {_s(power)}, when the generators carry the load (start_s), and it "
-                f"needs restart_s {_s(restart)} more")
+    outside = o.outside_back_s
+    gens = ("the layout has no generator to bring it back" if outside == INF else
+            f"back at {_s(outside)}, when the site's generators carry the load (the latest "
+            "start_s)")
+    if window <= min(c.limit_s for c in causes) + 1e-9 and unit.to_external:
+        # its own power is in time: the plant outside the layout is not
+        window = outside
+        when = (f"sends its heat outside the layout (`to: external`), to a plant taken as "
+                f"lost with the utility and {gens}")
+    elif power == INF:
+        when = ("is not powered at all during a utility outage: " + (
+            f"its `power: external` is taken as lost with the utility and {gens}"
+            if unit.power_external else "no UPS or generator is behind its `power:`"))
     else:
-        when = (f"is not powered for the first {_s(power)} of a utility outage: its "
-                "`power:` is behind no UPS and returns when the generators carry the load "
-                "(start_s)")
+        if unit.power_external:
+            src = f"its `power: external` is taken as lost with the utility and {gens}"
+        elif 0.0 < o.cooling_until_s[j] < INF:
+            src = ("the UPS behind its `power:` runs out before the generators carry the "
+                   "load (P003), so it is counted without power until they do (start_s)")
+        else:
+            src = ("its `power:` is behind no UPS and returns when the generators carry "
+                   "the load (start_s)")
+        when = f"is not powered for the first {_s(power)} of a utility outage: {src}"
+        if restart > 0.0:
+            when += (f", and it needs restart_s {_s(restart)} more: it cools again only "
+                     f"{_s(window)} into the outage")
     text = (f"{unit.kind} {unit.id} {when}; {len(racks)} rack(s) on UPS lose "
             f"{' and '.join(media)} cooling for longer than their ride_through_s "
             f"({ride}) and overheat: {_racks(names)} ({sum(heat.values()):,.1f} kW of heat)")

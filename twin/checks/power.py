@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from twin.checks import Check, Hit, in_file_order, when_failing
 from twin.physics.limits import battery_runtime_min, normal_limit, over, power_limit_kw
+from twin.physics.outage import ups_gaps
 
 
 def check_over_limit(s) -> Iterator[Hit]:
@@ -26,13 +27,16 @@ def check_over_limit(s) -> Iterator[Hit]:
 def check_battery(s) -> Iterator[Hit]:
     """P003: UPS runtime ``battery_min × capacity / load`` below ``min_battery_min``.
 
-    Checked in normal operation, and at the UPS's worst failure set no larger than
+    Checked in normal operation; in a utility outage, against the seconds until the
+    power behind the UPS returns (the generators' ``start_s``); and at the UPS's worst failure set no larger than
     ``policy.contingency`` (the set R002 weighs: the highest load is the shortest
     runtime), when that set loads it more than normal operation does: at most one
     finding of each per UPS, the second with the set as its ``scenario``.
     """
     need = s.layout.policy.min_battery_min
     worst = s.sweep.power_worst if s.sweep is not None else {}
+    # a utility outage: the power behind each UPS goes and returns (the generators)
+    gaps = ups_gaps(s.net) if "utility" in s.net.power_kind else {}
     for i, c in enumerate(s.layout.power):
         if c.kind != "ups" or c.battery_min is None:
             continue
@@ -44,6 +48,8 @@ def check_battery(s) -> Iterator[Hit]:
                           f"{load:,.1f} kW load, below the {need:g} min "
                           f"policy.min_battery_min{_battery_fix(c, load, need)}",
                           at=f"{c.id}.battery_min", data=(("runtime_min", runtime),))
+        if i in gaps and load > 0.0:
+            yield from _outlasts(c, load, *gaps[i])
         w = worst.get(i)
         if w is None:
             continue
@@ -59,6 +65,22 @@ def check_battery(s) -> Iterator[Hit]:
                       f"policy.min_battery_min{_battery_fix(c, failed_load, need)}",
                       scenario=scenario, at=f"{c.id}.battery_min",
                       data=(("runtime_min", runtime), ("load_kw", failed_load)))
+
+
+def _outlasts(c, load: float, gone_s: float, back_s: float) -> Iterator[Hit]:
+    """P003 in a utility outage: the battery must carry the load until the power behind
+    the UPS returns (the generators' ``start_s``), ``back_s − gone_s`` seconds."""
+    runtime = battery_runtime_min(c.battery_min, c.capacity_kw, load)
+    gap = back_s - gone_s
+    if not over(gap, 60.0 * runtime):
+        return
+    need = gap / 60.0
+    yield Hit(c.id, f"ups {c.id} runs {runtime:.2f} min on battery at its {load:,.1f} kW "
+              f"load, shorter than the {gap:,.4g} s until the generators carry the load "
+              f"(start_s) in a utility outage: what it feeds goes down at "
+              f"{60.0 * runtime:,.4g} s{_battery_fix(c, load, need)}, or a faster "
+              "generator start",
+              at=f"{c.id}.battery_min", data=(("runtime_min", runtime), ("gap_s", gap)))
 
 
 def _battery_fix(c, load: float, need: float) -> str:

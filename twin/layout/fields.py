@@ -128,6 +128,7 @@ COOLING_FIELDS = {
               "restart_s": _RESTART}
        for kind in REJECTION_KINDS if kind != "chiller"},
 }
+COOLING_FIELDS["crac"] = {**COOLING_FIELDS["crac"], "restart_s": _RESTART}
 
 RACK_TYPE_FIELDS = {
     "it_kw": non_negative("design IT power, kW (load and heat)"),

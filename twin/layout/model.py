@@ -35,7 +35,10 @@ DEFAULT_EFFICIENCY = {"transformer": 0.985, "ups": 0.96}
 #: ``restart_s`` (a chiller: the upper end of 4-8 min [S44]; the others restart with
 #: their power).
 DEFAULT_START_S = 10.0
-DEFAULT_RESTART_S = {"chiller": 480.0}
+DEFAULT_RESTART_S = {"chiller": 480.0, "crac": 480.0}
+#: Kinds that take ``restart_s``: the heat-rejection units and the DX ``crac``, whose
+#: compressors restart after a power loss as a chiller's do.
+RESTART_KINDS = REJECTION_KINDS + ("crac",)
 
 
 @dataclass(frozen=True, slots=True)
