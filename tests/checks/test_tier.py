@@ -38,6 +38,18 @@ def layout(name: str, old: str | None = None, new: str | None = None):
     return loaded
 
 
+def edited(name: str, *pairs: tuple[str, str]):
+    """tests/layouts/tiers/NAME.yaml with each (old, new) of ``pairs`` replaced once."""
+    path = TIERS / f"{name}.yaml"
+    text = path.read_text()
+    for old, new in pairs:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    loaded = runner.load_bytes(text, str(path.relative_to(ROOT)))
+    assert loaded.ok, loaded.findings
+    return loaded
+
+
 def rules(report) -> set[tuple[int, str, str | None]]:
     """(tier, rule, component) of the next tier's unmet rules."""
     return {(u.tier, u.rule, u.component) for u in report.unmet}
@@ -131,10 +143,44 @@ def test_a_capacity_component_failed_alone_is_judged_as_well(tmp_path):
 
 # -- Tier III ----------------------------------------------------------------------------
 
+ONE_GENBUS = ("from: [util, genbus-b]}", "from: [util, genbus-a]}")
+
+
 def test_tier3_layout_is_tier_3():
     r = twin.tier(layout("tier3"))
     assert r.tier == 3
-    assert (4, "fault-tolerance", "genbus") in rules(r)
+    assert {rule for _, rule, _ in rules(r)} == {"compartmentalisation", "continuous-cooling"}
+
+
+def test_tier3_is_maintained_with_the_utility_lost_too():
+    # one generator bus for both paths: with the utility up it can be maintained (each
+    # ATS keeps the utility), but on the generators it is the single path of the site
+    r = twin.tier(layout("tier3", *ONE_GENBUS))
+    assert r.tier == 2
+    assert rules(r) == {(3, "concurrent-maintenance", "genbus-a")}
+    assert r.unmet[0].message.startswith(
+        "R007: switchgear genbus-a cannot be maintained with every utility lost (on its "
+        "generators): with it out of service, 2 rack(s) lose power or cooling: r1, r2;")
+
+
+# tier2 with a second pdu on the same UPSs, dual-corded racks that say `contingency: 0`
+TIER2_TWO_PDUS = (
+    ("  mech:", "  pdu2: {kind: pdu, mode: share, capacity_kw: 200, from: [ups-1, ups-2]}\n"
+     "  mech:"),
+    ("r1: {it_kw: 50, power: pdu,", "r1: {it_kw: 50, power: [pdu, pdu2], contingency: 0,"),
+    ("r2: {it_kw: 50, power: pdu,", "r2: {it_kw: 50, power: [pdu, pdu2], contingency: 0,"))
+
+
+def test_racks_with_contingency_0_still_count_for_the_tier():
+    # R007 in validate lets a `contingency: 0` rack go down; the tier counts every rack,
+    # so the single ats and mech panel keep the design at Tier II
+    loaded = edited("tier2", *TIER2_TWO_PDUS)
+    r = twin.tier(loaded)
+    assert r.tier == 2
+    assert rules(r) == {(3, "concurrent-maintenance", "genbus"),
+                        (3, "concurrent-maintenance", "ats"),
+                        (3, "concurrent-maintenance", "mech")}
+    assert [f.code for f in twin.validate(loaded).findings if f.severity == "error"] == []
 
 
 def test_tier3_with_a_single_corded_rack_drops_to_tier_2():
@@ -158,7 +204,7 @@ def test_without_r007_tier_3_is_not_evaluated(without_r007_r008):
     assert [(u.rule, u.component, u.message) for u in r.unmet] == [
         ("concurrent-maintenance", None, "not evaluated: this version of twin has no R007 "
          "check, so Tier III cannot be shown")]
-    assert (r.unmet[0].line, r.unmet[0].column) == (6, 1)  # no policy.tier: at `policy:`
+    assert (r.unmet[0].line, r.unmet[0].column) == (7, 1)  # no policy.tier: at `policy:`
 
 
 # -- Tier IV -----------------------------------------------------------------------------
@@ -196,9 +242,9 @@ def test_tier4_without_zones_cannot_show_compartmentalisation():
 
 
 def test_fault_tolerance_covers_distribution_and_failable_false_components():
-    # tier3's one generator bus, lost with the utility, takes both paths
-    a = assess(runner.snapshot(layout("tier3").layout), every=True)
-    assert ("fault-tolerance", "genbus") in {(u.rule, u.component) for u in a.unmet}
+    # one generator bus, lost with the utility, takes both paths
+    a = assess(runner.snapshot(layout("tier3", *ONE_GENBUS).layout), every=True)
+    assert ("fault-tolerance", "genbus-a") in {(u.rule, u.component) for u in a.unmet}
     # gb300-hall's passive loops are `failable: false`: still a single point for Tier IV
     hall = assess(runner.snapshot(twin.load("layouts/gb300-hall.yaml").layout), every=True)
     assert {"fws", "chw"} <= {u.component for u in hall.unmet if u.rule == "fault-tolerance"}
@@ -266,7 +312,8 @@ def test_twin_tier_text_and_min_tier_exit_codes():
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == f"{path}: Tier II (TIA-942 Rated-2, EN 50600 Availability Class 2)"
-    assert lines[1] == "  to reach Tier III: 5 unmet"  # dual cords and R007: ats, pdu, mech
+    # dual cords and R007: ats, pdu, mech, and genbus with the utility lost
+    assert lines[1] == "  to reach Tier III: 6 unmet"
     assert (f"{path}:19:3: note TIER3 dual-corded: rack r1 has 1 power feed(s) and needs 1 "
             "(min_feeds): give it two feeds from independent paths, needing one fewer than it "
             "has") in lines
@@ -337,7 +384,7 @@ def test_twin_report_shows_the_tier(tmp_path):
     assert data["tier"]["tier"] == 2
 
 
-def test_the_tier_calls_r007_and_r008_through_the_registry_with_their_policy_on(monkeypatch):
+def test_the_tier_calls_r008_through_the_registry_with_its_policy_on(monkeypatch):
     from twin.checks import Check, Hit
 
     seen = []
@@ -349,14 +396,19 @@ def test_the_tier_calls_r007_and_r008_through_the_registry_with_their_policy_on(
             yield Hit("ups-a", f"{code} says no")
         return Check(code, code.lower(), "error", "resilience", "fake", run, needs=("normal",))
 
-    reg = {**registry(), "R007": fake("R007"), "R008": fake("R008")}
+    reg = {**registry(), "R008": fake("R008")}
     monkeypatch.setattr(tier_module, "registry", lambda: reg)
     a = assess(runner.snapshot(layout("tier4").layout), every=True)
-    assert seen == [("R007", True, False, 0), ("R008", False, True, 0)]
+    assert seen == [("R008", False, True, 0)]
     assert [(u.tier, u.rule, u.component, u.message) for u in a.unmet] == [
-        (3, "concurrent-maintenance", "ups-a", "R007: R007 says no"),
         (4, "continuous-cooling", "ups-a", "R008: R008 says no")]
-    assert a.tier == 2
+    assert a.tier == 3
+
+
+def test_the_tier_judges_maintenance_by_r007s_own_code():
+    # one implementation: R007 and the tier's concurrent maintenance share it
+    assert tier_module.maintenance_breaks is groups.maintenance_breaks
+    assert tier_module.maintenance_message is groups.maintenance_message
 
 
 @pytest.mark.parametrize("seed", range(0, 150, 5))

@@ -16,7 +16,8 @@ import dataclasses
 from collections.abc import Iterator
 
 from twin.checks import Check, Hit, registry, when_failing
-from twin.checks.groups import Broken, describe, event_breaks, judge
+from twin.checks.groups import (Broken, describe, event_breaks, judge, maintenance_breaks,
+                                maintenance_message)
 from twin.layout.model import Event
 from twin.physics.flow import evaluate
 
@@ -203,8 +204,18 @@ def rule_redundant_capacity(s) -> Iterator[Unmet]:
 
 def rule_concurrent_maintenance(s) -> Iterator[Unmet]:
     """Tier III: every capacity component and distribution element can be taken out for
-    maintenance (R007, whatever ``policy.maintenance`` says)."""
-    yield from _registered(s, "R007", 3, "concurrent-maintenance", maintenance=True)
+    maintenance, with the utility up and with every utility lost (R007's judgement,
+    whatever ``policy.maintenance`` says, every rack counted, its own ``contingency: 0``
+    included)."""
+    check = registry().get("R007")
+    if check is None or check.run is None:
+        yield from _registered(s, "R007", 3, "concurrent-maintenance")
+        return
+    forced = _forced(s, maintenance=True)
+    for c, b, grid_lost in maintenance_breaks(forced, every_rack=True,
+                                              grid=_utilities(s.layout)):
+        yield Unmet(3, "concurrent-maintenance", c.id,
+                    f"R007: {maintenance_message(forced, c, b, grid_lost)}")
 
 
 def rule_dual_corded(s) -> Iterator[Unmet]:
