@@ -77,6 +77,32 @@ def test_tier1_layout_is_tier_1_and_names_what_tier_2_lacks():
     assert (gen.file, gen.line, gen.column) == ("tests/layouts/tiers/tier1.yaml", 8, 3)
 
 
+def test_a_battery_short_of_min_battery_min_is_below_tier_1():
+    loaded = edited("tier4", ("ups-a: {kind: ups, capacity_kw: 300, battery_min: 10,",
+                              "ups-a: {kind: ups, capacity_kw: 300, battery_min: 0.2,"))
+    assert "P003" in {f.code for f in twin.validate(loaded).findings}
+    r = twin.tier(loaded)
+    assert r.tier == 0
+    assert rules(r) == {(1, "normal-operation", "ups-a")}
+    assert r.unmet[0].message.startswith("P003: ups ups-a runs ")
+
+
+def test_heat_rejection_short_at_the_design_ambient_is_below_tier_1():
+    loaded = edited("tier4-liquid", ("policy: {contingency: 0}\n",
+                                     "policy: {contingency: 0}\nsite: {design_ambient_c: 42}\n"))
+    assert "C005" in {f.code for f in twin.validate(loaded).findings}
+    r = twin.tier(loaded)
+    assert r.tier == 0
+    assert rules(r) == {(1, "normal-operation", "dc-a"), (1, "normal-operation", "dc-b")}
+    assert all(u.message.startswith("C005: dry-cooler dc-") for u in r.unmet)
+
+
+def test_every_error_of_normal_operation_caps_tier_1():
+    # every P and C check of severity error is one Tier I asks to be clean
+    errors = {c for c, k in registry().items() if c[0] in "PC" and k.severity == "error"}
+    assert set(tier_module.NORMAL_CODES) == errors
+
+
 def test_tier1_without_the_ups_on_the_rack_path_is_below_tier_1():
     r = twin.tier(layout("tier1", "from: ups}", "from: ats}"))
     assert r.tier == 0

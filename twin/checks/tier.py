@@ -37,9 +37,13 @@ NAMES = {
 CAPACITY_KINDS = ("generator", "ups", "chiller", "dry-cooler", "cooling-tower", "crac",
                   "cdu", "crah", "fan-wall", "in-row", "rdhx")
 
-#: The checks of normal operation Tier I asks to be clean: power and cooling within their
-#: limits, fuel for ``min_fuel_h``, CDU flow, supply temperature, every rack served.
-NORMAL_CODES = ("P001", "P004", "C001", "C002", "C003", "C004")
+#: The checks of normal operation and design conditions Tier I asks to be clean (every
+#: error of the P and C families): power and cooling within their limits, battery for
+#: ``min_battery_min``, fuel for ``min_fuel_h``, CDU flow, supply temperature, every rack
+#: served, heat rejection at ``site.design_ambient_c``. Out: C006 (a warning, an
+#: assumption stated, not a fault) and S001-S003 (placement and floor loading, the
+#: architectural and structural side that the tier does not judge).
+NORMAL_CODES = ("P001", "P003", "P004", "C001", "C002", "C003", "C004", "C005")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -183,10 +187,13 @@ def rule_cooling(s) -> Iterator[Unmet]:
 
 
 def rule_normal_operation(s) -> Iterator[Unmet]:
-    """Tier I, basic capacity: the checks of normal operation find no error."""
+    """Tier I, basic capacity: the checks of normal operation find no error. They are run
+    without the contingency sweep, so P003 and C005 judge normal operation only (their
+    failure sets are the other tiers' to judge), the same under ``twin tier`` and R009."""
     checks = registry()
+    normal = dataclasses.replace(s, sweep=None) if s.sweep is not None else s
     for code in NORMAL_CODES:
-        for hit in checks[code].run(s):
+        for hit in checks[code].run(normal):
             yield Unmet(1, "normal-operation", hit.component, f"{code}: {hit.message}")
 
 
