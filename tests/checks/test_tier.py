@@ -263,8 +263,30 @@ def test_tier4_without_zones_cannot_show_compartmentalisation():
     a = assess(runner.snapshot(layout("tier3").layout), every=True)
     zones = [u for u in a.unmet if u.rule == "compartmentalisation"]
     assert [(u.component, u.message) for u in zones] == [
-        (None, "compartmentalisation cannot be shown: give components a zone (complementary "
-         "systems and paths in different zones)")]
+        ("util", "17 of 17 component(s) have no zone: util, gen-1, gen-2, genbus-a, genbus-b "
+         "and 12 more; compartmentalisation cannot be shown for what has no zone: give every "
+         "power and cooling component a zone (complementary systems and paths in different "
+         "zones)")]
+
+
+def test_tier4_with_only_the_upss_zoned_is_not_compartmentalised():
+    # every component must carry a zone: two zoned UPSs say nothing of the rest
+    path = TIERS / "tier4.yaml"
+    text = path.read_text()
+    kept = []
+    for line in text.splitlines(keepends=True):
+        if not line.startswith(("  ups-a:", "  ups-b:")):
+            line = line.replace(", zone: a}", "}").replace(", zone: b}", "}")
+        kept.append(line)
+    loaded = runner.load_bytes("".join(kept), "tests/layouts/tiers/tier4.yaml")
+    assert loaded.ok, loaded.findings
+    r = twin.tier(loaded)
+    assert r.tier == 3
+    assert rules(r) == {(4, "compartmentalisation", "util-a")}
+    assert (r.unmet[0].line, r.unmet[0].column) == (7, 3)
+    assert r.unmet[0].message.startswith(
+        "16 of 18 component(s) have no zone: util-a, gen-a1, gen-a2, genbus-a, ats-a and 11 "
+        "more;")
 
 
 def test_fault_tolerance_covers_distribution_and_failable_false_components():

@@ -16,7 +16,7 @@ import dataclasses
 from collections.abc import Iterator
 
 from twin.checks import Check, Hit, registry, when_failing
-from twin.checks.groups import (Broken, describe, event_breaks, judge, maintenance_breaks,
+from twin.checks.groups import (Broken, _list, describe, event_breaks, judge, maintenance_breaks,
                                 maintenance_message)
 from twin.layout.model import Event
 from twin.physics.flow import evaluate
@@ -246,17 +246,23 @@ def rule_fault_tolerance(s) -> Iterator[Unmet]:
 
 
 def rule_compartmentalisation(s) -> Iterator[Unmet]:
-    """Tier IV: components in two or more zones, and no zone's loss takes out a rack
-    outside it or a component over its limit (each zone judged as an R006 zone event)."""
+    """Tier IV: every power and cooling component in a zone, two or more zones, and no
+    zone's loss takes out a rack outside it or a component over its limit (each zone
+    judged as an R006 zone event)."""
     layout = s.layout
     first: dict[str, str] = {}
-    for c in (*layout.power, *layout.cooling):
+    components = (*layout.power, *layout.cooling)
+    unzoned = [c.id for c in components if c.zone is None]
+    for c in components:
         if c.zone is not None:
             first.setdefault(c.zone, c.id)
+    if unzoned:
+        yield Unmet(4, "compartmentalisation", unzoned[0],
+                    f"{len(unzoned)} of {len(components)} component(s) have no zone: "
+                    f"{_list(unzoned)}; compartmentalisation cannot be shown for what has no "
+                    "zone: give every power and cooling component a zone (complementary "
+                    "systems and paths in different zones)")
     if not first:
-        yield Unmet(4, "compartmentalisation", None, "compartmentalisation cannot be shown: "
-                    "give components a zone (complementary systems and paths in different "
-                    "zones)")
         return
     if len(first) < 2:
         zone, ident = next(iter(first.items()))
