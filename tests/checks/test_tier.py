@@ -336,6 +336,26 @@ def test_r009_lists_every_unmet_rule_up_to_policy_tier_at_its_line(without_r007_
          "one fewer than it has")]
 
 
+def test_r009_does_not_repeat_r007():
+    # tier2 at policy.tier 3: R007 reports ats, pdu and mech; R009 adds only what no
+    # other finding says (genbus on the generators, the single cords)
+    loaded = layout("tier2", "policy: {contingency: 0}", "policy: {contingency: 0, tier: 3}")
+    found = [(f.code, f.component) for f in runner.validate(loaded).findings
+             if f.code in ("R007", "R009")]
+    assert sorted(found) == [("R007", "ats"), ("R007", "mech"), ("R007", "pdu"),
+                             ("R009", "genbus"), ("R009", "r1"), ("R009", "r2")]
+    genbus = next(f for f in runner.validate(loaded).findings if f.component == "genbus")
+    assert "with every utility lost" in genbus.message
+
+
+def test_r009_does_not_repeat_r008():
+    # tier3 at policy.tier 4: R008 reports both CRACs; R009 adds only the missing zones
+    loaded = layout("tier3", "policy: {contingency: 0}", "policy: {contingency: 0, tier: 4}")
+    found = [(f.code, f.component) for f in runner.validate(loaded).findings
+             if f.code in ("R007", "R008", "R009")]
+    assert sorted(found) == [("R008", "crac-1"), ("R008", "crac-2"), ("R009", "util")]
+
+
 def test_r009_takes_lower_tiers_too_and_nothing_without_policy_tier():
     low = layout("tier1", "policy: {contingency: 0}", "policy: {contingency: 0, tier: 2}")
     r009 = [f for f in runner.validate(low).findings if f.code == "R009"]

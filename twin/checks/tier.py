@@ -312,12 +312,35 @@ def assess(s, *, upto: int = 4, every: bool = False) -> Assessment:
     return Assessment(reached, evaluated, tuple(unmet))
 
 
+#: The rules whose findings a validate run already reports under their own code when
+#: ``policy.tier`` turns that check on: R007 with tier 3 or more, R008 with tier 4.
+_OWN_CODE = {"concurrent-maintenance": ("R007", "checks_maintenance"),
+             "continuous-cooling": ("R008", "checks_continuous_cooling")}
+
+
+def _reported(s) -> set[tuple[str, str]]:
+    """(rule, component) of what the same validate run reports under R007 or R008."""
+    seen = set()
+    checks = registry()
+    for rule, (code, runs) in _OWN_CODE.items():
+        check = checks.get(code)
+        if check is not None and check.run is not None and getattr(s.layout.policy, runs):
+            seen.update((rule, h.component) for h in check.run(s))
+    return seen
+
+
 def check_tier(s) -> Iterator[Hit]:
-    """R009: every unmet rule of the tiers up to ``policy.tier``."""
+    """R009: every unmet rule of the tiers up to ``policy.tier``, but for those R007 or
+    R008 already report at the same component in the same run (``policy.tier`` turns
+    them on): R009 says only what no other finding says."""
     target = s.layout.policy.tier
     if target is None:
         return
-    for u in assess(s, upto=target, every=True).unmet:
+    unmet = assess(s, upto=target, every=True).unmet
+    said = _reported(s) if any(u.rule in _OWN_CODE for u in unmet) else set()
+    for u in unmet:
+        if (u.rule, u.component) in said:
+            continue
         yield Hit(u.component, f"{name(u.tier)} {u.rule} (policy.tier {target}): {u.message}",
                   at=None if u.component else "@policy.tier",
                   data=(("tier", u.tier), ("rule", u.rule)))
