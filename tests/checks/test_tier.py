@@ -382,7 +382,7 @@ def test_twin_tier_text_and_min_tier_exit_codes():
     assert lines[0] == f"{path}: Tier II (TIA-942 Rated-2, EN 50600 Availability Class 2)"
     # dual cords and R007: ats, pdu, mech, and genbus with the utility lost
     assert lines[1] == "  to reach Tier III: 6 unmet"
-    assert (f"{path}:19:3: note TIER3 dual-corded: rack r1 has 1 power feed(s) and needs 1 "
+    assert (f"{path}:19:3: info TIER3 dual-corded: rack r1 has 1 power feed(s) and needs 1 "
             "(min_feeds): give it two feeds from independent paths, needing one fewer than it "
             "has") in lines
     assert twin_cli("tier", path, "--min-tier", "2").returncode == 0
@@ -447,9 +447,21 @@ def test_twin_report_shows_the_tier(tmp_path):
     page = out.read_text()
     assert '<section id="tier">' in page and "Tier II (TIA-942 Rated-2" in page
     assert "<td>dual-corded</td>" in page
+    assert "to reach Tier III: 6 unmet" in page
     data = json.loads(twin_cli("report", "tests/layouts/tiers/tier2.yaml", "--format",
                                "json").stdout)
     assert data["tier"]["tier"] == 2
+
+
+def test_the_tier_names_are_written_once():
+    from twin.reporters import html_reporter, text_reporter
+
+    for t in range(5):
+        assert text_reporter.tier_name(t) == tier_module.name(t)
+    assert tier_module.name(3) == "Tier III" and tier_module.name(0) == "below Tier I"
+    for module in (text_reporter, html_reporter):
+        source = Path(module.__file__).read_text()
+        assert '"III"' not in source and "'III'" not in source
 
 
 def test_the_tier_calls_r008_through_the_registry_with_its_policy_on(monkeypatch):
