@@ -16,8 +16,15 @@ import dataclasses
 from collections.abc import Iterator
 
 from twin.checks import Check, Hit, registry, when_failing
-from twin.checks.groups import (Broken, _list, describe, event_breaks, judge, maintenance_breaks,
-                                maintenance_message)
+from twin.checks.groups import (
+    Broken,
+    _list,
+    describe,
+    event_breaks,
+    judge,
+    maintenance_breaks,
+    maintenance_message,
+)
 from twin.layout.model import Event
 from twin.physics.flow import evaluate
 
