@@ -38,6 +38,18 @@ def layout(name: str, old: str | None = None, new: str | None = None):
     return loaded
 
 
+def edited(name: str, *pairs: tuple[str, str]):
+    """tests/layouts/tiers/NAME.yaml with each (old, new) of ``pairs`` replaced once."""
+    path = TIERS / f"{name}.yaml"
+    text = path.read_text()
+    for old, new in pairs:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    loaded = runner.load_bytes(text, str(path.relative_to(ROOT)))
+    assert loaded.ok, loaded.findings
+    return loaded
+
+
 def rules(report) -> set[tuple[int, str, str | None]]:
     """(tier, rule, component) of the next tier's unmet rules."""
     return {(u.tier, u.rule, u.component) for u in report.unmet}
@@ -63,6 +75,32 @@ def test_tier1_layout_is_tier_1_and_names_what_tier_2_lacks():
     assert gen.message == ("when gen fails with every utility lost: 2 rack(s) lose power or "
                            "cooling: r1, r2")
     assert (gen.file, gen.line, gen.column) == ("tests/layouts/tiers/tier1.yaml", 8, 3)
+
+
+def test_a_battery_short_of_min_battery_min_is_below_tier_1():
+    loaded = edited("tier4", ("ups-a: {kind: ups, capacity_kw: 300, battery_min: 10,",
+                              "ups-a: {kind: ups, capacity_kw: 300, battery_min: 0.2,"))
+    assert "P003" in {f.code for f in twin.validate(loaded).findings}
+    r = twin.tier(loaded)
+    assert r.tier == 0
+    assert rules(r) == {(1, "normal-operation", "ups-a")}
+    assert r.unmet[0].message.startswith("P003: ups ups-a runs ")
+
+
+def test_heat_rejection_short_at_the_design_ambient_is_below_tier_1():
+    loaded = edited("tier4-liquid", ("policy: {contingency: 0}\n",
+                                     "policy: {contingency: 0}\nsite: {design_ambient_c: 42}\n"))
+    assert "C005" in {f.code for f in twin.validate(loaded).findings}
+    r = twin.tier(loaded)
+    assert r.tier == 0
+    assert rules(r) == {(1, "normal-operation", "dc-a"), (1, "normal-operation", "dc-b")}
+    assert all(u.message.startswith("C005: dry-cooler dc-") for u in r.unmet)
+
+
+def test_every_error_of_normal_operation_caps_tier_1():
+    # every P and C check of severity error is one Tier I asks to be clean
+    errors = {c for c, k in registry().items() if c[0] in "PC" and k.severity == "error"}
+    assert set(tier_module.NORMAL_CODES) == errors
 
 
 def test_tier1_without_the_ups_on_the_rack_path_is_below_tier_1():
@@ -131,10 +169,44 @@ def test_a_capacity_component_failed_alone_is_judged_as_well(tmp_path):
 
 # -- Tier III ----------------------------------------------------------------------------
 
+ONE_GENBUS = ("from: [util, genbus-b]}", "from: [util, genbus-a]}")
+
+
 def test_tier3_layout_is_tier_3():
     r = twin.tier(layout("tier3"))
     assert r.tier == 3
-    assert (4, "fault-tolerance", "genbus") in rules(r)
+    assert {rule for _, rule, _ in rules(r)} == {"compartmentalisation", "continuous-cooling"}
+
+
+def test_tier3_is_maintained_with_the_utility_lost_too():
+    # one generator bus for both paths: with the utility up it can be maintained (each
+    # ATS keeps the utility), but on the generators it is the single path of the site
+    r = twin.tier(layout("tier3", *ONE_GENBUS))
+    assert r.tier == 2
+    assert rules(r) == {(3, "concurrent-maintenance", "genbus-a")}
+    assert r.unmet[0].message.startswith(
+        "R007: switchgear genbus-a cannot be maintained with every utility lost (on its "
+        "generators): with it out of service, 2 rack(s) lose power or cooling: r1, r2;")
+
+
+# tier2 with a second pdu on the same UPSs, dual-corded racks that say `contingency: 0`
+TIER2_TWO_PDUS = (
+    ("  mech:", "  pdu2: {kind: pdu, mode: share, capacity_kw: 200, from: [ups-1, ups-2]}\n"
+     "  mech:"),
+    ("r1: {it_kw: 50, power: pdu,", "r1: {it_kw: 50, power: [pdu, pdu2], contingency: 0,"),
+    ("r2: {it_kw: 50, power: pdu,", "r2: {it_kw: 50, power: [pdu, pdu2], contingency: 0,"))
+
+
+def test_racks_with_contingency_0_still_count_for_the_tier():
+    # R007 in validate lets a `contingency: 0` rack go down; the tier counts every rack,
+    # so the single ats and mech panel keep the design at Tier II
+    loaded = edited("tier2", *TIER2_TWO_PDUS)
+    r = twin.tier(loaded)
+    assert r.tier == 2
+    assert rules(r) == {(3, "concurrent-maintenance", "genbus"),
+                        (3, "concurrent-maintenance", "ats"),
+                        (3, "concurrent-maintenance", "mech")}
+    assert [f.code for f in twin.validate(loaded).findings if f.severity == "error"] == []
 
 
 def test_tier3_with_a_single_corded_rack_drops_to_tier_2():
@@ -158,7 +230,7 @@ def test_without_r007_tier_3_is_not_evaluated(without_r007_r008):
     assert [(u.rule, u.component, u.message) for u in r.unmet] == [
         ("concurrent-maintenance", None, "not evaluated: this version of twin has no R007 "
          "check, so Tier III cannot be shown")]
-    assert (r.unmet[0].line, r.unmet[0].column) == (6, 1)  # no policy.tier: at `policy:`
+    assert (r.unmet[0].line, r.unmet[0].column) == (7, 1)  # no policy.tier: at `policy:`
 
 
 # -- Tier IV -----------------------------------------------------------------------------
@@ -191,14 +263,36 @@ def test_tier4_without_zones_cannot_show_compartmentalisation():
     a = assess(runner.snapshot(layout("tier3").layout), every=True)
     zones = [u for u in a.unmet if u.rule == "compartmentalisation"]
     assert [(u.component, u.message) for u in zones] == [
-        (None, "compartmentalisation cannot be shown: give components a zone (complementary "
-         "systems and paths in different zones)")]
+        ("util", "17 of 17 component(s) have no zone: util, gen-1, gen-2, genbus-a, genbus-b "
+         "and 12 more; compartmentalisation cannot be shown for what has no zone: give every "
+         "power and cooling component a zone (complementary systems and paths in different "
+         "zones)")]
+
+
+def test_tier4_with_only_the_upss_zoned_is_not_compartmentalised():
+    # every component must carry a zone: two zoned UPSs say nothing of the rest
+    path = TIERS / "tier4.yaml"
+    text = path.read_text()
+    kept = []
+    for line in text.splitlines(keepends=True):
+        if not line.startswith(("  ups-a:", "  ups-b:")):
+            line = line.replace(", zone: a}", "}").replace(", zone: b}", "}")
+        kept.append(line)
+    loaded = runner.load_bytes("".join(kept), "tests/layouts/tiers/tier4.yaml")
+    assert loaded.ok, loaded.findings
+    r = twin.tier(loaded)
+    assert r.tier == 3
+    assert rules(r) == {(4, "compartmentalisation", "util-a")}
+    assert (r.unmet[0].line, r.unmet[0].column) == (7, 3)
+    assert r.unmet[0].message.startswith(
+        "16 of 18 component(s) have no zone: util-a, gen-a1, gen-a2, genbus-a, ats-a and 11 "
+        "more;")
 
 
 def test_fault_tolerance_covers_distribution_and_failable_false_components():
-    # tier3's one generator bus, lost with the utility, takes both paths
-    a = assess(runner.snapshot(layout("tier3").layout), every=True)
-    assert ("fault-tolerance", "genbus") in {(u.rule, u.component) for u in a.unmet}
+    # one generator bus, lost with the utility, takes both paths
+    a = assess(runner.snapshot(layout("tier3", *ONE_GENBUS).layout), every=True)
+    assert ("fault-tolerance", "genbus-a") in {(u.rule, u.component) for u in a.unmet}
     # gb300-hall's passive loops are `failable: false`: still a single point for Tier IV
     hall = assess(runner.snapshot(twin.load("layouts/gb300-hall.yaml").layout), every=True)
     assert {"fws", "chw"} <= {u.component for u in hall.unmet if u.rule == "fault-tolerance"}
@@ -242,6 +336,26 @@ def test_r009_lists_every_unmet_rule_up_to_policy_tier_at_its_line(without_r007_
          "one fewer than it has")]
 
 
+def test_r009_does_not_repeat_r007():
+    # tier2 at policy.tier 3: R007 reports ats, pdu and mech; R009 adds only what no
+    # other finding says (genbus on the generators, the single cords)
+    loaded = layout("tier2", "policy: {contingency: 0}", "policy: {contingency: 0, tier: 3}")
+    found = [(f.code, f.component) for f in runner.validate(loaded).findings
+             if f.code in ("R007", "R009")]
+    assert sorted(found) == [("R007", "ats"), ("R007", "mech"), ("R007", "pdu"),
+                             ("R009", "genbus"), ("R009", "r1"), ("R009", "r2")]
+    genbus = next(f for f in runner.validate(loaded).findings if f.component == "genbus")
+    assert "with every utility lost" in genbus.message
+
+
+def test_r009_does_not_repeat_r008():
+    # tier3 at policy.tier 4: R008 reports both CRACs; R009 adds only the missing zones
+    loaded = layout("tier3", "policy: {contingency: 0}", "policy: {contingency: 0, tier: 4}")
+    found = [(f.code, f.component) for f in runner.validate(loaded).findings
+             if f.code in ("R007", "R008", "R009")]
+    assert sorted(found) == [("R008", "crac-1"), ("R008", "crac-2"), ("R009", "util")]
+
+
 def test_r009_takes_lower_tiers_too_and_nothing_without_policy_tier():
     low = layout("tier1", "policy: {contingency: 0}", "policy: {contingency: 0, tier: 2}")
     r009 = [f for f in runner.validate(low).findings if f.code == "R009"]
@@ -266,8 +380,9 @@ def test_twin_tier_text_and_min_tier_exit_codes():
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == f"{path}: Tier II (TIA-942 Rated-2, EN 50600 Availability Class 2)"
-    assert lines[1] == "  to reach Tier III: 5 unmet"  # dual cords and R007: ats, pdu, mech
-    assert (f"{path}:19:3: note TIER3 dual-corded: rack r1 has 1 power feed(s) and needs 1 "
+    # dual cords and R007: ats, pdu, mech, and genbus with the utility lost
+    assert lines[1] == "  to reach Tier III: 6 unmet"
+    assert (f"{path}:19:3: info TIER3 dual-corded: rack r1 has 1 power feed(s) and needs 1 "
             "(min_feeds): give it two feeds from independent paths, needing one fewer than it "
             "has") in lines
     assert twin_cli("tier", path, "--min-tier", "2").returncode == 0
@@ -332,12 +447,24 @@ def test_twin_report_shows_the_tier(tmp_path):
     page = out.read_text()
     assert '<section id="tier">' in page and "Tier II (TIA-942 Rated-2" in page
     assert "<td>dual-corded</td>" in page
+    assert "to reach Tier III: 6 unmet" in page
     data = json.loads(twin_cli("report", "tests/layouts/tiers/tier2.yaml", "--format",
                                "json").stdout)
     assert data["tier"]["tier"] == 2
 
 
-def test_the_tier_calls_r007_and_r008_through_the_registry_with_their_policy_on(monkeypatch):
+def test_the_tier_names_are_written_once():
+    from twin.reporters import html_reporter, text_reporter
+
+    for t in range(5):
+        assert text_reporter.tier_name(t) == tier_module.name(t)
+    assert tier_module.name(3) == "Tier III" and tier_module.name(0) == "below Tier I"
+    for module in (text_reporter, html_reporter):
+        source = Path(module.__file__).read_text()
+        assert '"III"' not in source and "'III'" not in source
+
+
+def test_the_tier_calls_r008_through_the_registry_with_its_policy_on(monkeypatch):
     from twin.checks import Check, Hit
 
     seen = []
@@ -349,14 +476,19 @@ def test_the_tier_calls_r007_and_r008_through_the_registry_with_their_policy_on(
             yield Hit("ups-a", f"{code} says no")
         return Check(code, code.lower(), "error", "resilience", "fake", run, needs=("normal",))
 
-    reg = {**registry(), "R007": fake("R007"), "R008": fake("R008")}
+    reg = {**registry(), "R008": fake("R008")}
     monkeypatch.setattr(tier_module, "registry", lambda: reg)
     a = assess(runner.snapshot(layout("tier4").layout), every=True)
-    assert seen == [("R007", True, False, 0), ("R008", False, True, 0)]
+    assert seen == [("R008", False, True, 0)]
     assert [(u.tier, u.rule, u.component, u.message) for u in a.unmet] == [
-        (3, "concurrent-maintenance", "ups-a", "R007: R007 says no"),
         (4, "continuous-cooling", "ups-a", "R008: R008 says no")]
-    assert a.tier == 2
+    assert a.tier == 3
+
+
+def test_the_tier_judges_maintenance_by_r007s_own_code():
+    # one implementation: R007 and the tier's concurrent maintenance share it
+    assert tier_module.maintenance_breaks is groups.maintenance_breaks
+    assert tier_module.maintenance_message is groups.maintenance_message
 
 
 @pytest.mark.parametrize("seed", range(0, 150, 5))

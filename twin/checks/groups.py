@@ -215,46 +215,72 @@ def check_events(s) -> Iterator[Hit]:
                   scenario=b.scenario, racks=b.racks)
 
 
-def check_maintenance(s) -> Iterator[Hit]:
-    """R007: one component out for maintenance takes a rack down or another one over its limit.
+def maintenance_breaks(s, *, every_rack: bool = False,
+                       grid: tuple[str, ...] = ()) -> Iterator[tuple[object, Broken, bool]]:
+    """R007's judgement: each component taken out alone, ``failable: false`` ones included,
+    as ``(component, what breaks, grid lost)`` for each one that breaks something.
 
-    Runs when ``policy.checks_maintenance``. Every component is taken out alone,
-    ``failable: false`` ones included, and judged as a failure. What the contingency sweep
-    already reports for the same single set is not repeated: a failable component's set
-    is judged by R001/R003 for the racks whose contingency is 1 or more, and by R002/R004
-    when ``policy.contingency`` is 1 or more. A rack with ``contingency: 0`` is never
-    counted: it says it may go down.
+    What the contingency sweep already reports for the same single set is left out: a
+    failable component's set is judged by R001/R003 for the racks whose contingency is 1
+    or more, and by R002/R004 when ``policy.contingency`` is 1 or more. A rack with
+    ``contingency: 0`` is not counted (it says it may go down) unless ``every_rack`` (the
+    tier counts every rack). With ``grid`` (utility ids), a component whose set alone
+    breaks nothing is judged again out of service with ``grid`` failed too (the site on
+    its generators), and ``grid lost`` says which set broke.
     """
     layout = s.layout
-    if not layout.policy.checks_maintenance:
-        return
     swept_overloads = s.policy_contingency >= 1
     rack_k = [s.policy_contingency if r.contingency is None else r.contingency
               for r in layout.racks]
     # racks R007 never counts (contingency: 0), and those the sweep checks under a single
-    exempt = frozenset(r.id for r in layout.racks if r.contingency == 0)
+    exempt = frozenset() if every_rack else frozenset(
+        r.id for r in layout.racks if r.contingency == 0)
     swept = frozenset(r.id for r, k in zip(layout.racks, rack_k, strict=True) if k >= 1)
     judged = None
     for c in (*layout.power, *layout.cooling):
         if c.failable and swept_overloads:
             continue  # every rack not exempt has contingency >= 1: the sweep judged it all
         judged = judged or judge(s)
-        b = judged.breaks((c.id,))
-        racks = tuple(r for r in b.racks if r not in exempt and not (c.failable and r in swept))
-        hot = () if c.failable and swept_overloads else b.over
-        if not racks and not hot:
-            continue
-        b = Broken(b.scenario, racks, hot)
-        if not racks:
-            fix = "give the rest the capacity to carry its load, or add a redundant unit"
-        elif c.id in s.net.index and s.net.index[c.id][0] == "cooling":
-            fix = ("give a second path around it: a redundant header written as two loops "
-                   "(each unit listing both in `to:`), or a redundant unit")
-        else:
-            fix = ("give a second path around it: a second feed or busway from another "
-                   "source (each rack or unit listing both), or a redundant unit")
-        yield Hit(c.id, f"{c.kind} {c.id} cannot be maintained with the rest live: with it "
-                  f"out of service, {describe(b)}; {fix}", scenario=b.scenario, racks=racks)
+        hot_counts = not (c.failable and swept_overloads)
+        sets = [((c.id,), False)]
+        with_grid = tuple(dict.fromkeys((c.id, *grid)))
+        if with_grid != (c.id,):
+            sets.append((with_grid, True))
+        for failed, grid_lost in sets:
+            b = judged.breaks(failed)
+            racks = tuple(r for r in b.racks
+                          if r not in exempt and not (c.failable and r in swept))
+            hot = b.over if hot_counts else ()
+            if racks or hot:
+                yield c, Broken(b.scenario, racks, hot), grid_lost
+                break
+
+
+def maintenance_message(s, c, b: Broken, grid_lost: bool = False) -> str:
+    """R007's message for component ``c`` out of service breaking ``b``."""
+    if not b.racks:
+        fix = "give the rest the capacity to carry its load, or add a redundant unit"
+    elif c.id in s.net.index and s.net.index[c.id][0] == "cooling":
+        fix = ("give a second path around it: a redundant header written as two loops "
+               "(each unit listing both in `to:`), or a redundant unit")
+    else:
+        fix = ("give a second path around it: a second feed or busway from another "
+               "source (each rack or unit listing both), or a redundant unit")
+    when = " with every utility lost (on its generators)" if grid_lost else " with the rest live"
+    return (f"{c.kind} {c.id} cannot be maintained{when}: with it out of service, "
+            f"{describe(b)}; {fix}")
+
+
+def check_maintenance(s) -> Iterator[Hit]:
+    """R007: one component out for maintenance takes a rack down or another one over its limit.
+
+    Runs when ``policy.checks_maintenance``; judged by :func:`maintenance_breaks` (racks
+    with ``contingency: 0`` not counted, nothing the contingency sweep reports repeated).
+    """
+    if not s.layout.policy.checks_maintenance:
+        return
+    for c, b, _ in maintenance_breaks(s):
+        yield Hit(c.id, maintenance_message(s, c, b), scenario=b.scenario, racks=b.racks)
 
 
 _F = "resilience"

@@ -16,7 +16,15 @@ import dataclasses
 from collections.abc import Iterator
 
 from twin.checks import Check, Hit, registry, when_failing
-from twin.checks.groups import Broken, describe, event_breaks, judge
+from twin.checks.groups import (
+    Broken,
+    _list,
+    describe,
+    event_breaks,
+    judge,
+    maintenance_breaks,
+    maintenance_message,
+)
 from twin.layout.model import Event
 from twin.physics.flow import evaluate
 
@@ -36,9 +44,13 @@ NAMES = {
 CAPACITY_KINDS = ("generator", "ups", "chiller", "dry-cooler", "cooling-tower", "crac",
                   "cdu", "crah", "fan-wall", "in-row", "rdhx")
 
-#: The checks of normal operation Tier I asks to be clean: power and cooling within their
-#: limits, fuel for ``min_fuel_h``, CDU flow, supply temperature, every rack served.
-NORMAL_CODES = ("P001", "P004", "C001", "C002", "C003", "C004")
+#: The checks of normal operation and design conditions Tier I asks to be clean (every
+#: error of the P and C families): power and cooling within their limits, battery for
+#: ``min_battery_min``, fuel for ``min_fuel_h``, CDU flow, supply temperature, every rack
+#: served, heat rejection at ``site.design_ambient_c``. Out: C006 (a warning, an
+#: assumption stated, not a fault) and S001-S003 (placement and floor loading, the
+#: architectural and structural side that the tier does not judge).
+NORMAL_CODES = ("P001", "P003", "P004", "C001", "C002", "C003", "C004", "C005")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -182,10 +194,13 @@ def rule_cooling(s) -> Iterator[Unmet]:
 
 
 def rule_normal_operation(s) -> Iterator[Unmet]:
-    """Tier I, basic capacity: the checks of normal operation find no error."""
+    """Tier I, basic capacity: the checks of normal operation find no error. They are run
+    without the contingency sweep, so P003 and C005 judge normal operation only (their
+    failure sets are the other tiers' to judge), the same under ``twin tier`` and R009."""
     checks = registry()
+    normal = dataclasses.replace(s, sweep=None) if s.sweep is not None else s
     for code in NORMAL_CODES:
-        for hit in checks[code].run(s):
+        for hit in checks[code].run(normal):
             yield Unmet(1, "normal-operation", hit.component, f"{code}: {hit.message}")
 
 
@@ -203,8 +218,18 @@ def rule_redundant_capacity(s) -> Iterator[Unmet]:
 
 def rule_concurrent_maintenance(s) -> Iterator[Unmet]:
     """Tier III: every capacity component and distribution element can be taken out for
-    maintenance (R007, whatever ``policy.maintenance`` says)."""
-    yield from _registered(s, "R007", 3, "concurrent-maintenance", maintenance=True)
+    maintenance, with the utility up and with every utility lost (R007's judgement,
+    whatever ``policy.maintenance`` says, every rack counted, its own ``contingency: 0``
+    included)."""
+    check = registry().get("R007")
+    if check is None or check.run is None:
+        yield from _registered(s, "R007", 3, "concurrent-maintenance")
+        return
+    forced = _forced(s, maintenance=True)
+    for c, b, grid_lost in maintenance_breaks(forced, every_rack=True,
+                                              grid=_utilities(s.layout)):
+        yield Unmet(3, "concurrent-maintenance", c.id,
+                    f"R007: {maintenance_message(forced, c, b, grid_lost)}")
 
 
 def rule_dual_corded(s) -> Iterator[Unmet]:
@@ -228,17 +253,23 @@ def rule_fault_tolerance(s) -> Iterator[Unmet]:
 
 
 def rule_compartmentalisation(s) -> Iterator[Unmet]:
-    """Tier IV: components in two or more zones, and no zone's loss takes out a rack
-    outside it or a component over its limit (each zone judged as an R006 zone event)."""
+    """Tier IV: every power and cooling component in a zone, two or more zones, and no
+    zone's loss takes out a rack outside it or a component over its limit (each zone
+    judged as an R006 zone event)."""
     layout = s.layout
     first: dict[str, str] = {}
-    for c in (*layout.power, *layout.cooling):
+    components = (*layout.power, *layout.cooling)
+    unzoned = [c.id for c in components if c.zone is None]
+    for c in components:
         if c.zone is not None:
             first.setdefault(c.zone, c.id)
+    if unzoned:
+        yield Unmet(4, "compartmentalisation", unzoned[0],
+                    f"{len(unzoned)} of {len(components)} component(s) have no zone: "
+                    f"{_list(unzoned)}; compartmentalisation cannot be shown for what has no "
+                    "zone: give every power and cooling component a zone (complementary "
+                    "systems and paths in different zones)")
     if not first:
-        yield Unmet(4, "compartmentalisation", None, "compartmentalisation cannot be shown: "
-                    "give components a zone (complementary systems and paths in different "
-                    "zones)")
         return
     if len(first) < 2:
         zone, ident = next(iter(first.items()))
@@ -288,12 +319,35 @@ def assess(s, *, upto: int = 4, every: bool = False) -> Assessment:
     return Assessment(reached, evaluated, tuple(unmet))
 
 
+#: The rules whose findings a validate run already reports under their own code when
+#: ``policy.tier`` turns that check on: R007 with tier 3 or more, R008 with tier 4.
+_OWN_CODE = {"concurrent-maintenance": ("R007", "checks_maintenance"),
+             "continuous-cooling": ("R008", "checks_continuous_cooling")}
+
+
+def _reported(s) -> set[tuple[str, str]]:
+    """(rule, component) of what the same validate run reports under R007 or R008."""
+    seen = set()
+    checks = registry()
+    for rule, (code, runs) in _OWN_CODE.items():
+        check = checks.get(code)
+        if check is not None and check.run is not None and getattr(s.layout.policy, runs):
+            seen.update((rule, h.component) for h in check.run(s))
+    return seen
+
+
 def check_tier(s) -> Iterator[Hit]:
-    """R009: every unmet rule of the tiers up to ``policy.tier``."""
+    """R009: every unmet rule of the tiers up to ``policy.tier``, but for those R007 or
+    R008 already report at the same component in the same run (``policy.tier`` turns
+    them on): R009 says only what no other finding says."""
     target = s.layout.policy.tier
     if target is None:
         return
-    for u in assess(s, upto=target, every=True).unmet:
+    unmet = assess(s, upto=target, every=True).unmet
+    said = _reported(s) if any(u.rule in _OWN_CODE for u in unmet) else set()
+    for u in unmet:
+        if (u.rule, u.component) in said:
+            continue
         yield Hit(u.component, f"{name(u.tier)} {u.rule} (policy.tier {target}): {u.message}",
                   at=None if u.component else "@policy.tier",
                   data=(("tier", u.tier), ("rule", u.rule)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
-from twin.reporters.text_reporter import one_line
+from twin.reporters.text_reporter import one_line, tier_name
 
 BAND_COLOURS = {"lost": "#7f0000", "over": "#e53935", "tight": "#fb8c00",
                 "moderate": "#fdd835", "ample": "#43a047", "unknown": "#bdbdbd"}
@@ -367,14 +367,13 @@ def _tier(model) -> list[str]:
         return []
     d = t.as_dict()
     head = (f"{d['name']} (TIA-942 {d['tia_942']}, EN 50600 {d['en_50600']})" if d["tier"]
-            else "below Tier I")
+            else d["name"])
     out = ['<section id="tier">', "<h2>Tier (topology)</h2>",
            f"<p><strong>{_e(head)}</strong>: a topology check against the rules of "
            "docs/format.md (Tiers), not an Uptime certification.</p>"]
     if t.unmet:
-        out.append(f'<p class="meta">to reach Tier '
-                   f"{_e(('I', 'II', 'III', 'IV')[d['next_tier'] - 1])}: {len(t.unmet):,} "
-                   "unmet</p>")
+        out.append(f'<p class="meta">to reach {_e(tier_name(d["next_tier"]))}: '
+                   f"{len(t.unmet):,} unmet</p>")
         out.append("<table><thead><tr><th>rule</th><th>where</th><th>component</th>"
                    "<th>message</th></tr></thead><tbody>")
         for u in t.unmet:

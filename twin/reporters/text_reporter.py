@@ -381,12 +381,12 @@ def diff(d) -> str:
     return _lines(lines)
 
 
-_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
-
-
 def tier_name(tier: int) -> str:
-    """``Tier III``, or ``below Tier I`` for 0."""
-    return f"Tier {_ROMAN[tier]}" if tier in _ROMAN else "below Tier I"
+    """``Tier III``, or ``below Tier I`` for 0 (:func:`twin.checks.tier.name`, the one
+    table of the names)."""
+    from twin.checks.tier import name
+
+    return name(tier)
 
 
 def tier_heading(r) -> str:
@@ -400,8 +400,9 @@ def tier_heading(r) -> str:
 
 
 def tier_lines(r) -> list[str]:
-    """Each unmet rule of the next tier up: ``FILE:LINE:COL: note TIER3 RULE: MESSAGE``."""
-    return [one_line(f"{u.file}:{u.line}:{u.column}: note TIER{u.tier} {u.rule}: "
+    """Each unmet rule of the next tier up: ``FILE:LINE:COL: info TIER3 RULE: MESSAGE``
+    (severity ``info``, as a finding line: the layout is not wrong, it is below a tier)."""
+    return [one_line(f"{u.file}:{u.line}:{u.column}: info TIER{u.tier} {u.rule}: "
                      f"{u.message}{_via(u.via)}") for u in r.unmet]
 
 
