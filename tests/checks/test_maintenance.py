@@ -246,3 +246,32 @@ def test_the_stated_layouts_exercise_every_stated_code():
     for seed in range(150):
         codes |= {f[0] for f in ref.findings(stated_layout(seed))}
     assert set(STATED) <= codes
+
+
+def test_r007_names_a_fix_that_fits_the_kind():
+    # every component a single point of maintenance
+    text = """\
+twin: 1
+policy: {contingency: 0, maintenance: true}
+power:
+  grid: {kind: utility, capacity_kw: 1000}
+  ups: {kind: ups, capacity_kw: 500, from: grid}
+  pdu-a: {kind: pdu, capacity_kw: 400, from: ups}
+  pdu-b: {kind: pdu, capacity_kw: 400, from: ups}
+cooling:
+  cdu: {kind: cdu, capacity_kw: 300, power: [pdu-a, pdu-b], to: fw}
+  fw: {kind: loop, to: [dc]}
+  dc: {kind: dry-cooler, capacity_kw: 400, power: [pdu-a, pdu-b]}
+racks:
+  r1: {it_kw: 100, liquid_fraction: 1.0, power: [pdu-a, pdu-b], cooling: [cdu]}
+"""
+    fixes = {f.component: f.message.split("; ")[-1]
+             for f in twin.validate(twin.load_bytes(text, "fixes.yaml")).findings
+             if f.code == "R007"}
+    assert set(fixes) == {"grid", "ups", "cdu", "fw", "dc"}
+    assert fixes["ups"].startswith("give a second path around it: a second feed or busway")
+    assert fixes["cdu"].startswith("add a redundant unit: a second unit in the `cooling:` of its")
+    assert fixes["fw"].startswith("give a second path around it: a redundant header written as "
+                                  "two loops")
+    assert fixes["dc"].startswith("add a redundant unit: a second one in the `to:` of what "
+                                  "sends heat to it")

@@ -26,6 +26,7 @@ import dataclasses
 from collections.abc import Iterator
 
 from twin.checks import Check, Hit, when_failing
+from twin.layout.model import RACK_FACING_KINDS
 from twin.physics.flow import evaluate, in_file_order
 from twin.physics.incremental import Incremental
 from twin.physics.limits import failover_limit, over
@@ -260,9 +261,15 @@ def maintenance_message(s, c, b: Broken, grid_lost: bool = False) -> str:
     """R007's message for component ``c`` out of service breaking ``b``."""
     if not b.racks:
         fix = "give the rest the capacity to carry its load, or add a redundant unit"
-    elif c.id in s.net.index and s.net.index[c.id][0] == "cooling":
+    elif c.kind == "loop":
         fix = ("give a second path around it: a redundant header written as two loops "
-               "(each unit listing both in `to:`), or a redundant unit")
+               "(each unit listing both in `to:`)")
+    elif c.kind in RACK_FACING_KINDS:
+        fix = ("add a redundant unit: a second unit in the `cooling:` of its racks with "
+               "the capacity to carry them alone")
+    elif c.id in s.net.index and s.net.index[c.id][0] == "cooling":
+        fix = ("add a redundant unit: a second one in the `to:` of what sends heat to it, "
+               "with the capacity to take that heat alone")
     else:
         fix = ("give a second path around it: a second feed or busway from another "
                "source (each rack or unit listing both), or a redundant unit")
