@@ -16,6 +16,8 @@ LAYOUTS = ["tests/layouts/broken/hall-power-overload.yaml",
            "tests/layouts/broken/pod-topology.yaml",
            "tests/layouts/broken/hall-layout-errors.yaml", "layouts/edge-pod.yaml"]
 CHECKS = list(registry().values())
+#: Checks that run only when a layout asks for them (groups, events, policy keys).
+ASKED_FOR = ("R005", "R006", "R007", "R008", "R009")
 
 
 def twin_cli(*args):
@@ -83,7 +85,7 @@ def test_power_overload_fails_four_checks_by_hand(run):
     # gen-a1 fuel (P004), ups-a2 battery (P003), bw-a-r1-1 at 600 A (P001 and R002)
     root, _ = run
     suite = root.find("testsuite[@name='tests/layouts/broken/hall-power-overload.yaml']")
-    assert suite.get("failures") == "4" and suite.get("skipped") == "0"
+    assert suite.get("failures") == "4" and suite.get("skipped") == str(len(ASKED_FOR))
     failed = [c.get("name") for c in suite.findall("testcase") if c.find("failure") is not None]
     assert sorted(failed) == ["P001 power-over-limit", "P003 battery-runtime-short",
                               "P004 fuel-short", "R002 power-failover-overload"]
@@ -110,8 +112,27 @@ def test_warnings_pass_and_are_shown_in_system_out(run):
     assert len(out) == 2 and all(" warning T002 " in line for line in out)
 
 
-def test_a_clean_layout_passes_every_case(run):
+def test_a_clean_layout_passes_every_case_it_asks_for(run):
     root, _ = run
     suite = root.find("testsuite[@name='layouts/edge-pod.yaml']")
-    assert (suite.get("failures"), suite.get("skipped")) == ("0", "0")
-    assert all(list(c) == [] for c in suite.findall("testcase"))
+    # edge-pod states no groups, events, maintenance, continuous cooling or tier
+    assert (suite.get("failures"), suite.get("skipped")) == ("0", str(len(ASKED_FOR)))
+    for c in suite.findall("testcase"):
+        code = c.get("name").split()[0]
+        if code in ASKED_FOR:
+            assert c.find("skipped").get("message").startswith("not asked: "), code
+        else:
+            assert list(c) == [], code
+
+
+def test_checks_a_layout_asks_for_run_and_the_others_say_why_not():
+    xml = twin_cli("validate", "layouts/se-rd111-gb300.yaml", "--format", "junit",
+                   "--no-progress")
+    assert xml.returncode == 0, xml.stderr
+    suite = ET.fromstring(xml.stdout).find("testsuite")
+    skipped = {c.get("name").split()[0]: c.find("skipped").get("message")
+               for c in suite.findall("testcase") if c.find("skipped") is not None}
+    # groups, events and policy.tier: 3 (which asks for maintenance) are written; not
+    # continuous cooling
+    assert skipped == {"R008": "not asked: `policy.continuous_cooling` is not true and "
+                               "`policy.tier` is not 4"}

@@ -43,6 +43,14 @@ class Check:
     summary: str
     run: Callable[..., Iterator[Hit]] | None = None
     needs: tuple[str, ...] = ()
+    #: For a check that runs only when the layout asks for it (R005-R009): given the
+    #: layout, ``None`` when it is asked for, else why not ("the layout has no
+    #: `groups:`"); reporters say so instead of showing the check as passed.
+    unasked: Callable[..., str | None] | None = None
+
+    def why_not_asked(self, layout) -> str | None:
+        """Why this check did not apply to ``layout``, or ``None`` when it did."""
+        return None if self.unasked is None or layout is None else self.unasked(layout)
 
 
 def in_file_order(layout, scenario) -> tuple[str, ...]:

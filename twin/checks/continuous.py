@@ -128,5 +128,7 @@ CHECKS = (
     Check("R008", "cooling-interrupted", "error", _F,
           "in a utility outage, racks on UPS lose cooling for longer than their "
           "`ride_through_s` (`continuous_cooling` or `tier: 4`)", check_continuous_cooling,
-          needs=("normal",)),
+          needs=("normal",),
+          unasked=lambda layout: None if layout.policy.checks_continuous_cooling else
+          "not asked: `policy.continuous_cooling` is not true and `policy.tier` is not 4"),
 )

@@ -295,12 +295,18 @@ _NEEDS = ("normal",)  # the evaluated network; the sets are the layout's own
 CHECKS = (
     Check("R005", "group-redundancy-missed", "error", _F,
           "a group misses its redundancy target (N+k: some k members failed; 2N: one side "
-          "failed) under `failover_utilization`", check_groups, needs=_NEEDS),
+          "failed) under `failover_utilization`", check_groups, needs=_NEEDS,
+          unasked=lambda layout: None if layout.groups else "not asked: the layout has no "
+          "`groups:`"),
     Check("R006", "event-breaks", "error", _F,
           "a common-cause event (`fails:` or a `zone:`) takes a rack down or a component "
-          "over `failover_utilization`", check_events, needs=_NEEDS),
+          "over `failover_utilization`", check_events, needs=_NEEDS,
+          unasked=lambda layout: None if layout.events else "not asked: the layout has no "
+          "`events:`"),
     Check("R007", "maintenance-breaks", "error", _F,
           "with `policy.maintenance` (or `tier` 3+): one component out of service, "
           "`failable: false` ones included, takes a rack down or a component over "
-          "`failover_utilization`", check_maintenance, needs=_NEEDS),
+          "`failover_utilization`", check_maintenance, needs=_NEEDS,
+          unasked=lambda layout: None if layout.policy.checks_maintenance else
+          "not asked: `policy.maintenance` is not true and `policy.tier` is not 3 or more"),
 )

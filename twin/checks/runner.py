@@ -56,6 +56,9 @@ class Report:
     #: The defaults twin applied that the verdict rests on (twin.checks.assumptions),
     #: grouped; empty when the layout did not load cleanly.
     assumptions: tuple = ()
+    #: (code, why) of each check the layout did not ask for (R005-R009: no `groups:`, no
+    #: `policy.maintenance`, ...), so that a reporter does not show it as passed.
+    not_asked: tuple[tuple[str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -228,9 +231,11 @@ def validate(layout, *, contingency: int | None = None,
     findings = _run(checks, set(NEEDS), snap, model)
     findings.sort(key=Finding.sort_key)
     listed = with_related(capped(findings, len(findings), max_findings, model.file), model)
+    not_asked = tuple((c.code, why) for c in checks.values()
+                      if (why := c.why_not_asked(model)) is not None)
     return Report(model.file, listed,
                   {**kpis(snap.net, snap.normal), **typical_kpis(snap.net)},
-                  snap.sweep.scenarios, snap, assumptions(model, contingency))
+                  snap.sweep.scenarios, snap, assumptions(model, contingency), not_asked)
 
 
 #: What a check may need, in the order the pipeline makes it: the loaded model, its

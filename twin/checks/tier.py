@@ -356,5 +356,7 @@ def check_tier(s) -> Iterator[Hit]:
 CHECKS = (
     Check("R009", "tier-rule-unmet", "error", "resilience",
           "a rule of the Uptime Tier `policy.tier` asks for (or of a lower tier) is not met "
-          "(docs/format.md, \"Tiers\")", check_tier, needs=("normal", "sweep")),
+          "(docs/format.md, \"Tiers\")", check_tier, needs=("normal", "sweep"),
+          unasked=lambda layout: None if layout.policy.tier else
+          "not asked: the layout gives no `policy.tier`"),
 )

@@ -2,7 +2,9 @@
 
 A check with error findings fails (the failure lists them as text lines); a check that
 did not run because the layout did not load cleanly (L findings) or has a cycle (T001)
-is skipped; every other check passes, its warnings and notes in ``system-out``.
+is skipped, and so is a check the layout did not ask for (R005-R009: no `groups:`, no
+`events:`, no `policy.maintenance`, ...), with the reason; every other check passes, its
+warnings and notes in ``system-out``.
 Only ``validation`` is offered; other commands reject the format.
 """
 from __future__ import annotations
@@ -40,6 +42,7 @@ def document(reports) -> ET.Element:
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for r in reports:
         families, why = _ran(r.findings)
+        not_asked = dict(getattr(r, "not_asked", ()))
         by_code: dict[str, list] = {}
         for f in r.findings:
             by_code.setdefault(f.code, []).append(f)
@@ -61,6 +64,9 @@ def document(reports) -> ET.Element:
             elif families and c.family not in families and not found:
                 counts["skipped"] += 1
                 ET.SubElement(case, "skipped", message=why)
+            elif not found and c.code in not_asked:
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message=not_asked[c.code])
             if others:
                 out = ET.SubElement(case, "system-out")
                 out.text = "".join(f"{_line(f)}\n" for f in others)
