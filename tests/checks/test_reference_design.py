@@ -184,3 +184,15 @@ def test_the_design_reaches_its_stated_tier_and_names_what_tier_4_needs():
     assert "13 R008 lines" in readme and "none of its 63 has one" in readme
     (zones,) = [u for u in report.unmet if u.rule == "compartmentalisation"]
     assert zones.message.startswith("63 of 63 component(s) have no zone")
+
+
+def test_the_summary_says_what_the_design_states_beyond_the_sweep():
+    out = subprocess.run([sys.executable, "-m", "twin", "validate", "--no-progress",
+                          str(DESIGN.relative_to(ROOT))], capture_output=True, text=True,
+                         cwd=ROOT)
+    summary = out.stderr.splitlines()[0]
+    assert summary in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert ("0 failure scenario(s) evaluated, and 56 set(s) of 10 group(s), 7 event(s), "
+            "each component out for maintenance, the rules of Tier 3; ") in summary
+    layout = twin.load(str(DESIGN)).layout
+    assert sum(len(g.failure_sets()) for g in layout.groups) == 56

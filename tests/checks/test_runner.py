@@ -85,3 +85,17 @@ def test_a_layout_with_a_cycle_runs_only_the_checks_that_need_no_clean_load():
     assert "T001" in codes
     assert not codes & {"P001", "R001"}  # physics needs a clean load
     assert json.loads(REPORTERS["json"].validation([report])[0])["layouts"][0]["ok"] is False
+
+
+def test_the_summary_lists_only_what_a_layout_states_beyond_the_sweep():
+    from twin.checks.runner import load_bytes, stated
+    from twin.reporters.text_reporter import validation
+
+    plain = "twin: 1\npower:\n  grid: {kind: utility, capacity_kw: 100}\n"
+    assert stated(load_bytes(plain).layout) == ()
+    _, summary = validation([twin.validate(load_bytes(plain, "plain.yaml"))])
+    assert "evaluated; IT" in summary
+    asked = load_bytes(plain.replace("twin: 1\n", "twin: 1\npolicy: {continuous_cooling: "
+                                     "true, tier: 4}\n"), "asked.yaml")
+    assert stated(asked.layout) == ("each component out for maintenance", "a utility outage",
+                                    "the rules of Tier 4")

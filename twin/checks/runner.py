@@ -59,6 +59,9 @@ class Report:
     #: (code, why) of each check the layout did not ask for (R005-R009: no `groups:`, no
     #: `policy.maintenance`, ...), so that a reporter does not show it as passed.
     not_asked: tuple[tuple[str, str], ...] = ()
+    #: What the layout asked to be evaluated beyond the contingency sweep, in words
+    #: ("35 set(s) of 10 group(s)", "7 event(s)", ...), for the summary line.
+    stated: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -235,7 +238,25 @@ def validate(layout, *, contingency: int | None = None,
                       if (why := c.why_not_asked(model)) is not None)
     return Report(model.file, listed,
                   {**kpis(snap.net, snap.normal), **typical_kpis(snap.net)},
-                  snap.sweep.scenarios, snap, assumptions(model, contingency), not_asked)
+                  snap.sweep.scenarios, snap, assumptions(model, contingency), not_asked,
+                  stated(model))
+
+
+def stated(model: Layout) -> tuple[str, ...]:
+    """What ``model`` asks validate to evaluate beyond the contingency sweep (R005-R009)."""
+    out = []
+    if model.groups:
+        sets = sum(len(g.failure_sets()) for g in model.groups)
+        out.append(f"{sets:,} set(s) of {len(model.groups):,} group(s)")
+    if model.events:
+        out.append(f"{len(model.events):,} event(s)")
+    if model.policy.checks_maintenance:
+        out.append("each component out for maintenance")
+    if model.policy.checks_continuous_cooling:
+        out.append("a utility outage")
+    if model.policy.tier:
+        out.append(f"the rules of Tier {model.policy.tier}")
+    return tuple(out)
 
 
 #: What a check may need, in the order the pipeline makes it: the loaded model, its

@@ -81,7 +81,11 @@ def validation(reports) -> tuple[str, str]:
         warnings = sum(f.severity == "warning" for f in r.findings)
         line = f"{r.file}: {errors} error(s), {warnings} warning(s)"
         if r.kpis is not None:
-            line += f", {r.scenarios} failure scenario(s) evaluated; " + kpi_brief(r.kpis)
+            line += f", {r.scenarios} failure scenario(s) evaluated"
+            also = getattr(r, "stated", ())
+            if also:
+                line += ", and " + ", ".join(also)
+            line += "; " + kpi_brief(r.kpis)
         summary.append(one_line(line))
         found = getattr(r, "assumptions", ())
         if found:
