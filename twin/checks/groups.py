@@ -242,19 +242,33 @@ def maintenance_breaks(s, *, every_rack: bool = False,
         if c.failable and swept_overloads:
             continue  # every rack not exempt has contingency >= 1: the sweep judged it all
         judged = judged or judge(s)
-        hot_counts = not (c.failable and swept_overloads)
-        sets = [((c.id,), False)]
-        with_grid = tuple(dict.fromkeys((c.id, *grid)))
-        if with_grid != (c.id,):
-            sets.append((with_grid, True))
-        for failed, grid_lost in sets:
-            b = judged.breaks(failed)
-            racks = tuple(r for r in b.racks
-                          if r not in exempt and not (c.failable and r in swept))
-            hot = b.over if hot_counts else ()
-            if racks or hot:
-                yield c, Broken(b.scenario, racks, hot), grid_lost
-                break
+
+        def counted(b, c=c):
+            return Broken(b.scenario, tuple(r for r in b.racks if r not in exempt and not (
+                c.failable and r in swept)), b.over)
+
+        found = alone_then_on_generators(judged, c.id, grid, counted)
+        if found is not None:
+            yield c, *found
+
+
+def alone_then_on_generators(judged: Judge, ident: str, grid: tuple[str, ...],
+                             counted=None) -> tuple[Broken, bool] | None:
+    """``ident`` failed alone and, when that breaks nothing, with every id of ``grid``
+    (the utilities) failed too, the site on its generators: ``(what breaks, grid lost)``
+    of the first set that breaks something, or ``None``. ``counted`` narrows what a set
+    breaks to what the caller counts (R007 leaves out racks it exempts)."""
+    sets = [((ident,), False)]
+    with_grid = tuple(dict.fromkeys((ident, *grid)))
+    if with_grid != (ident,):
+        sets.append((with_grid, True))
+    for failed, grid_lost in sets:
+        b = judged.breaks(failed)
+        if counted is not None:
+            b = counted(b)
+        if not b.ok:
+            return b, grid_lost
+    return None
 
 
 def maintenance_message(s, c, b: Broken, grid_lost: bool = False) -> str:

@@ -28,10 +28,11 @@ def check_battery(s) -> Iterator[Hit]:
     """P003: UPS runtime ``battery_min × capacity / load`` below ``min_battery_min``.
 
     Checked in normal operation; in a utility outage, against the seconds until the
-    power behind the UPS returns (the generators' ``start_s``); and at the UPS's worst failure set no larger than
-    ``policy.contingency`` (the set R002 weighs: the highest load is the shortest
-    runtime), when that set loads it more than normal operation does: at most one
-    finding of each per UPS, the second with the set as its ``scenario``.
+    power behind the UPS returns (the generators' ``start_s``); and at the UPS's worst
+    failure set no larger than ``policy.contingency`` (the set R002 weighs: the highest
+    load is the shortest runtime), when that set loads it more than normal operation
+    does: at most one finding of each per UPS, the second with the set as its
+    ``scenario``.
     """
     need = s.layout.policy.min_battery_min
     worst = s.sweep.power_worst if s.sweep is not None else {}

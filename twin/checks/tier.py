@@ -19,6 +19,7 @@ from twin.checks import Check, Hit, registry, when_failing
 from twin.checks.groups import (
     Broken,
     _list,
+    alone_then_on_generators,
     describe,
     event_breaks,
     judge,
@@ -117,12 +118,9 @@ def _single_failures(s, ids) -> Iterator[tuple[str, Broken, bool]]:
     grid = _utilities(s.layout)
     judged = judge(s)
     for ident in ids:
-        b, grid_lost = judged.breaks((ident,)), False
-        with_grid = tuple(dict.fromkeys((ident, *grid)))
-        if b.ok and with_grid != (ident,):
-            b, grid_lost = judged.breaks(with_grid), True
-        if not b.ok:
-            yield ident, b, grid_lost
+        found = alone_then_on_generators(judged, ident, grid)
+        if found is not None:
+            yield ident, *found
 
 
 def _failure_message(ident: str, b: Broken, grid_lost: bool) -> str:

@@ -86,8 +86,12 @@ def generators_back(layout) -> float:
     """When the site's generators carry load: the latest ``start_s`` of the layout's
     generators (every set running, the conservative reading), ``inf`` with none. What
     is outside the layout (``power: external``, ``to: external``) returns then."""
-    return max((DEFAULT_START_S if c.start_s is None else c.start_s
-                for c in layout.power if c.kind == "generator"), default=INF)
+    return max((start_of(c) for c in layout.power if c.kind == "generator"), default=INF)
+
+
+def start_of(generator) -> float:
+    """Seconds from the utility loss until ``generator`` carries load (rule 1)."""
+    return DEFAULT_START_S if generator.start_s is None else generator.start_s
 
 
 def power_live(net: Network, load_kw=None) -> tuple[list[float], list[float]]:
@@ -108,8 +112,7 @@ def power_live(net: Network, load_kw=None) -> tuple[list[float], list[float]]:
         if kind == "utility":
             continue
         if kind == "generator":
-            start = comps[i].start_s
-            back[i] = DEFAULT_START_S if start is None else start
+            back[i] = start_of(comps[i])
             continue
         srcs = net.power_sources[i]
         if net.power_share[i] and kind != "ups":
